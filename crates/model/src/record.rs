@@ -260,6 +260,18 @@ impl FailureRecord {
             .find(|t| !t.circular)
     }
 
+    /// True when nothing of the record is over `limits`.
+    pub fn fits(&self, limits: &RecordLimits) -> bool {
+        let short = |s: &str| s.len() <= limits.max_text;
+        self.throwables.len() <= limits.max_throwables.max(2)
+            && self.throwables.iter().all(|t| {
+                t.frames.len() <= limits.max_frames
+                    && short(&t.class)
+                    && t.message.as_deref().is_none_or(short)
+                    && t.frames.iter().all(|f| short(&f.class) && short(&f.method))
+            })
+    }
+
     /// Cuts the record to `limits`, keeping the head of a deep cause chain and
     /// its root-cause end, and sets `truncated` when anything was cut.
     pub fn truncate(&mut self, limits: &RecordLimits) {
