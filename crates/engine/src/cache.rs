@@ -27,12 +27,14 @@ impl CompileCache {
             return compile_fresh(engine, bytes);
         };
         let path = dir.join(format!("{}.cwasm", self.key(bytes)));
-        if path.is_file() {
-            // SAFETY: the file was written by `Component::serialize` of an engine
-            // with the same compatibility hash (part of its name). The cache
-            // directory is trusted like the binary itself; wasmtime still
-            // checks its header and refuses a mismatched or truncated file.
-            match unsafe { Component::deserialize_file(engine, &path) } {
+        if let Ok(cached) = std::fs::read(&path) {
+            // Read into memory rather than mapping the file: a cache file
+            // replaced or truncated under a mapping would crash the process.
+            // SAFETY: the bytes were written by `Component::serialize` of an
+            // engine with the same compatibility hash (part of the name). The
+            // cache directory is trusted like the binary itself; wasmtime still
+            // checks the header and refuses a mismatched or truncated entry.
+            match unsafe { Component::deserialize(engine, &cached) } {
                 Ok(c) => return Ok(c),
                 Err(e) => tracing::warn!(path = %path.display(), "dropping unusable cache entry: {e:#}"),
             }

@@ -121,10 +121,4 @@ impl Engine {
     pub(crate) fn compile(&self, bytes: &[u8]) -> Result<Component, String> {
         self.inner.cache.compile(&self.inner.wasmtime, bytes)
     }
-
-    /// Epoch ticks a call may run for a budget of `timeout` (at least one full tick).
-    pub(crate) fn deadline_ticks(&self, timeout: Duration) -> u64 {
-        let tick = self.inner.config.epoch_tick.as_nanos().max(1);
-        u64::try_from(timeout.as_nanos().div_ceil(tick)).unwrap_or(u64::MAX).saturating_add(1)
-    }
 }

@@ -10,7 +10,7 @@ use wasmtime::component::Component;
 use crate::bindings::{Classifier, ClassifierPre, wit};
 use crate::engine::Engine;
 use crate::manifest::Limits;
-use crate::sandbox::HostState;
+use crate::sandbox::{Budget, HostState};
 
 /// A filter's answer after validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +33,6 @@ pub(crate) struct Runner {
     pre: ClassifierPre<HostState>,
     config_json: String,
     limits: Limits,
-    deadline_ticks: u64,
     pool: Mutex<Vec<Slot>>,
     max_idle: usize,
 }
@@ -50,7 +49,6 @@ impl Runner {
         let pre = ClassifierPre::new(instance_pre)
             .map_err(|e| format!("does not implement faultline:classifier/classifier@0.1.0: {e:#}"))?;
         let runner = Runner {
-            deadline_ticks: engine.deadline_ticks(limits.timeout),
             engine: engine.clone(),
             pre,
             config_json,
@@ -64,12 +62,13 @@ impl Runner {
     }
 
     fn instantiate(&self) -> Result<Slot, SkipReason> {
-        let mut store = Store::new(self.engine.wasmtime(), HostState::new(self.limits.memory_bytes));
+        let budget = Budget::new(self.limits.timeout, self.engine.config().epoch_tick);
+        let mut store = Store::new(self.engine.wasmtime(), HostState::new(self.limits.memory_bytes, budget));
         store.limiter(|s| &mut s.limiter);
-        store.epoch_deadline_trap();
-        store.set_epoch_deadline(self.deadline_ticks);
+        store.epoch_deadline_callback(|mut ctx| Ok(ctx.data_mut().budget.on_tick()));
+        arm(&mut store);
         let bindings = self.pre.instantiate(&mut store).map_err(|e| guest_failure(&store, e))?;
-        store.set_epoch_deadline(self.deadline_ticks);
+        arm(&mut store);
         match bindings.call_init(&mut store, &self.config_json) {
             Ok(Ok(())) => Ok(Slot { store, bindings }),
             Ok(Err(message)) => Err(SkipReason::Unavailable(format!("init refused its config: {}", clip(&message)))),
@@ -98,8 +97,7 @@ impl Runner {
         call: impl FnOnce(&Classifier, &mut Store<HostState>) -> wasmtime::Result<wit::Verdict>,
     ) -> Result<Verdict, SkipReason> {
         let mut slot = self.take()?;
-        slot.store.set_epoch_deadline(self.deadline_ticks);
-        slot.store.data_mut().limiter.memory_denied = false;
+        arm(&mut slot.store);
         match call(&slot.bindings, &mut slot.store) {
             Ok(verdict) => {
                 self.give_back(slot);
@@ -117,6 +115,14 @@ impl Runner {
     pub(crate) fn classify_stuck(&self, input: &wit::StuckSample) -> Result<Verdict, SkipReason> {
         self.call(|b, store| b.call_classify_stuck(store, input))
     }
+}
+
+/// Resets the budget and the memory flag before a call into the guest.
+fn arm(store: &mut Store<HostState>) {
+    let state = store.data_mut();
+    state.budget.reset();
+    state.limiter.memory_denied = false;
+    store.set_epoch_deadline(1);
 }
 
 /// Names what went wrong inside the guest.

@@ -1,10 +1,10 @@
 //! What a filter's store holds: a WASI context that grants nothing and a
 //! resource limiter that caps memory and remembers when it said no.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rand::SeedableRng;
-use wasmtime::ResourceLimiter;
+use wasmtime::{ResourceLimiter, UpdateDeadline};
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
@@ -13,17 +13,73 @@ pub(crate) struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
     pub(crate) limiter: Limiter,
+    pub(crate) budget: Budget,
 }
 
 impl HostState {
-    /// A store state with no capabilities and a memory cap of `memory_bytes`.
-    pub(crate) fn new(memory_bytes: usize) -> Self {
+    /// A store state with no capabilities, a memory cap of `memory_bytes`
+    /// and a per-call CPU budget of `budget`.
+    pub(crate) fn new(memory_bytes: usize, budget: Budget) -> Self {
         HostState {
             wasi: deny_all_wasi(),
             table: ResourceTable::new(),
             limiter: Limiter { memory_bytes, memory_denied: false },
+            budget,
         }
     }
+}
+
+/// A call's time budget, counted in CPU time of the calling thread.
+///
+/// Wall time would blame a filter for the scheduler: on a loaded machine a
+/// 3 µs call can be preempted for longer than any budget. So the store's
+/// epoch deadline is one tick away; a call that ends within the tick (nearly
+/// all do) costs nothing extra, and a longer one reads its thread's CPU
+/// clock once per tick and is interrupted when it has used its budget, or
+/// when wall time passes a generous cap (a starved thread still ends).
+pub(crate) struct Budget {
+    cpu: Duration,
+    wall_cap: Duration,
+    tick: Duration,
+    started: Option<(Duration, Instant)>,
+}
+
+impl Budget {
+    pub(crate) fn new(cpu: Duration, tick: Duration) -> Self {
+        Budget { cpu, wall_cap: (cpu * 20).max(Duration::from_millis(100)), tick, started: None }
+    }
+
+    /// Called before each call into the guest.
+    pub(crate) fn reset(&mut self) {
+        self.started = None;
+    }
+
+    /// Called by the epoch callback at each tick the call is still running.
+    pub(crate) fn on_tick(&mut self) -> UpdateDeadline {
+        let now = (thread_cpu_time(), Instant::now());
+        let Some((cpu0, wall0)) = self.started else {
+            self.started = Some(now);
+            return UpdateDeadline::Continue(1);
+        };
+        // The tick before the first reading counts as spent.
+        let used = now.0.saturating_sub(cpu0) + self.tick;
+        if used >= self.cpu || now.1.duration_since(wall0) >= self.wall_cap {
+            UpdateDeadline::Interrupt
+        } else {
+            UpdateDeadline::Continue(1)
+        }
+    }
+}
+
+/// CPU time consumed by the calling thread.
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid out-pointer; CLOCK_THREAD_CPUTIME_ID exists on every supported unix.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(u64::try_from(ts.tv_sec).unwrap_or(0), u32::try_from(ts.tv_nsec).unwrap_or(0))
 }
 
 impl WasiView for HostState {
