@@ -1,1 +1,69 @@
-fn main(){}
+//! `faultline`: why was the Flink job down, for how long, in which stage,
+//! and whose fault was it. A thin command line over the library crates.
+
+mod chain_cmd;
+mod classify_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "faultline", version, about = "Classifies Flink failures and accounts job downtime")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Classify one failure (a Java stack trace, a Flink exception-history entry or a record as JSON).
+    Classify(classify_cmd::Args),
+    /// Inspect or export a classifier chain.
+    #[command(subcommand)]
+    Chain(chain_cmd::Command),
+}
+
+/// Where the chain comes from: a directory (or manifest) or the built-in default.
+#[derive(clap::Args, Clone)]
+pub struct ChainArg {
+    /// Chain directory with a chain.toml (or the manifest file); the built-in chain when absent.
+    #[arg(long, value_name = "DIR")]
+    pub chain: Option<PathBuf>,
+}
+
+impl ChainArg {
+    /// Starts an engine and loads the chosen chain.
+    pub fn load(&self) -> anyhow::Result<faultline_engine::Chain> {
+        use anyhow::Context;
+        let engine = faultline_engine::Engine::with_defaults()?;
+        match &self.chain {
+            Some(dir) => faultline_engine::Chain::load(&engine, dir)
+                .with_context(|| format!("cannot load chain {}", dir.display())),
+            None => Ok(faultline_builtin::chain(&engine).context("cannot load the built-in chain")?),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FAULTLINE_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Classify(args) => classify_cmd::run(args),
+        Command::Chain(cmd) => chain_cmd::run(cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("faultline: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -3,10 +3,8 @@
 use std::path::Path;
 
 use faultline_engine::{Chain, ChainError, Engine, EngineConfig, Outcome, SkipReason};
-use faultline_model::{
-    FailureContext, FailureRecord, Frame, Origin, Relation, StuckSample, ThreadSample, ThreadState, Throwable,
-};
-use faultline_test_filters as filters;
+use faultline_model::{FailureRecord, Origin, Relation, StuckSample, ThreadSample, ThreadState, Throwable};
+use faultline_test_filters::{self as filters, frame, sample_record};
 
 fn engine(cache: Option<&Path>) -> Engine {
     Engine::new(EngineConfig { cache_dir: cache.map(Path::to_owned), ..EngineConfig::default() }).unwrap()
@@ -26,37 +24,6 @@ fn entry(name: &str, path: &str, extra: &str) -> String {
 fn fixed(name: &str, labels: &[(&str, &str)], extra: &str) -> String {
     let table: Vec<String> = labels.iter().map(|(k, v)| format!("{k:?} = {v:?}")).collect();
     entry(name, filters::FIXED, &format!("{extra}\n[filter.config]\nlabels = {{ {} }}\n", table.join(", ")))
-}
-
-fn frame(class: &str, method: &str, line: u32, origin: Origin) -> Frame {
-    Frame { class: class.into(), method: method.into(), file: Some("F.java".into()), line: Some(line), native: false, origin }
-}
-
-/// A 50-frame, 3-cause record shaped like a Flink task failure.
-fn sample_record() -> FailureRecord {
-    let flink = |i: u32| frame("org.apache.flink.streaming.runtime.tasks.StreamTask", "invoke", i, Origin::Flink);
-    let mut top: Vec<Frame> = (0..20).map(flink).collect();
-    top.insert(0, frame("org.apache.flink.runtime.executiongraph.failover.ExecutionFailureHandler", "handle", 1, Origin::Flink));
-    let mid: Vec<Frame> = (0..15).map(flink).collect();
-    let mut user: Vec<Frame> = vec![frame("com.acme.jobs.Enrich", "map", 42, Origin::User)];
-    user.extend((0..13).map(flink));
-    let throwable = |class: &str, msg: &str, frames: Vec<Frame>, parent: Option<u32>| Throwable {
-        class: class.into(),
-        message: Some(msg.into()),
-        frames,
-        parent,
-        relation: if parent.is_some() { Relation::Cause } else { Relation::Root },
-        ..Default::default()
-    };
-    FailureRecord {
-        context: FailureContext { job_name: Some("enrich".into()), subtask_index: Some(3), ..Default::default() },
-        throwables: vec![
-            throwable("org.apache.flink.runtime.JobException", "Recovery is suppressed", top, None),
-            throwable("org.apache.flink.util.FlinkRuntimeException", "wrapped", mid, Some(0)),
-            throwable("java.lang.IllegalStateException", "bad record 42", user, Some(1)),
-        ],
-        truncated: false,
-    }
 }
 
 #[test]

@@ -1,0 +1,103 @@
+//! `faultline classify`: one failure through the chain, labels with provenance.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use faultline_model::{Classification, Outcome};
+use faultline_stacktrace::OriginRules;
+
+use crate::ChainArg;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    chain: ChainArg,
+    /// The user's job jar: its classes are user code (repeatable).
+    #[arg(long = "user-jar", value_name = "JAR")]
+    user_jars: Vec<PathBuf>,
+    /// A package prefix of user code, e.g. com.acme. (repeatable).
+    #[arg(long = "user-package", value_name = "PREFIX")]
+    user_packages: Vec<String>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// The input file, or - for standard input.
+    #[arg(value_name = "FILE|-")]
+    input: PathBuf,
+}
+
+/// Input larger than this is refused rather than read into memory.
+const MAX_INPUT: u64 = 64 << 20;
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let bytes = read_input(&args.input)?;
+    let mut rules = OriginRules::default();
+    for prefix in &args.user_packages {
+        rules = rules.with_user_prefix(prefix.clone());
+    }
+    for jar in &args.user_jars {
+        rules.add_user_jar(jar).with_context(|| format!("cannot read user jar {}", jar.display()))?;
+    }
+    let record = faultline_stacktrace::parse_input(&bytes, &rules)
+        .with_context(|| format!("cannot read a failure from {}", args.input.display()))?;
+    let chain = args.chain.load()?;
+    let result = chain.classify(&record);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+    } else {
+        print!("{}", render(&result));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_input(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let reader: Box<dyn Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?)
+    };
+    reader
+        .take(MAX_INPUT + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > MAX_INPUT {
+        bail!("{} is larger than {} MiB", path.display(), MAX_INPUT >> 20);
+    }
+    Ok(bytes)
+}
+
+/// The human form: labels with who set them, then each filter's outcome.
+pub fn render(result: &Classification) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let width = result.labels.keys().map(String::len).max().unwrap_or(0);
+    for (key, value) in &result.labels {
+        let by = result.provenance.get(key).map_or("", String::as_str);
+        let _ = writeln!(out, "{key:<width$}  {value}  (by {by})");
+    }
+    let _ = writeln!(out, "\nfilters:");
+    let width = result.filters.iter().map(|f| f.name.len()).max().unwrap_or(0);
+    for f in &result.filters {
+        let outcome = match &f.outcome {
+            Outcome::Ok if f.mode == faultline_model::FilterMode::Shadow => "ok (shadow)".to_owned(),
+            Outcome::Ok => "ok".to_owned(),
+            Outcome::Skipped(reason) => format!("skipped: {reason}"),
+            Outcome::NotRun => "not run (chain stopped)".to_owned(),
+        };
+        let mut line = format!("  {:<width$}  {:<8} {outcome}", f.name, f.version);
+        if !f.applied.is_empty() {
+            let _ = write!(line, "; set {}", f.applied.join(", "));
+        }
+        if f.stop {
+            line.push_str("; stopped the chain");
+        }
+        if !f.reason.is_empty() {
+            let _ = write!(line, "; {}", f.reason);
+        }
+        let _ = writeln!(out, "{line}  [{} µs]", f.micros);
+    }
+    out
+}
