@@ -1,7 +1,8 @@
-//! Lays a record out as the WIT contract wants it: every string in one blob,
-//! referenced by spans, so that passing a record costs a handful of guest
-//! allocations whatever its size.
+//! Lays a record out as the WIT contract wants it: every string in one blob
+//! and every row in a packed `u32` table (layout in `faultline-abi`), so that
+//! passing a record to a filter is a few memcpys whatever its size.
 
+use faultline_abi::{self as abi, NONE};
 use faultline_model::{
     FailureContext, FailureRecord, FailureType, Frame, Origin, Relation, StuckSample, ThreadState,
 };
@@ -12,14 +13,19 @@ use crate::bindings::wit;
 struct Blob(String);
 
 impl Blob {
-    fn span(&mut self, s: &str) -> wit::Span {
+    fn span(&mut self, s: &str) -> (u32, u32) {
         let start = to_u32(self.0.len());
         self.0.push_str(s);
-        wit::Span { start, len: to_u32(s.len()) }
+        (start, to_u32(s.len()))
     }
 
-    fn opt(&mut self, s: Option<&str>) -> wit::Span {
+    fn opt(&mut self, s: Option<&str>) -> (u32, u32) {
         self.span(s.unwrap_or(""))
+    }
+
+    fn wit_span(&mut self, s: Option<&str>) -> wit::Span {
+        let (start, len) = self.opt(s);
+        wit::Span { start, len }
     }
 }
 
@@ -32,33 +38,43 @@ fn opt_i32(n: Option<u32>) -> i32 {
     n.and_then(|n| i32::try_from(n).ok()).unwrap_or(-1)
 }
 
-fn origin(o: Origin) -> wit::Origin {
+/// Writes a span into words `at` and `at + 1` of `row`.
+fn put(row: &mut [u32], at: usize, (start, len): (u32, u32)) {
+    row[at] = start;
+    row[at + 1] = len;
+}
+
+fn origin(o: Origin) -> u32 {
     match o {
-        Origin::Unknown => wit::Origin::Unknown,
-        Origin::User => wit::Origin::User,
-        Origin::Flink => wit::Origin::Flink,
-        Origin::Jdk => wit::Origin::Jdk,
-        Origin::Library => wit::Origin::Library,
+        Origin::Unknown => 0,
+        Origin::User => 1,
+        Origin::Flink => 2,
+        Origin::Jdk => 3,
+        Origin::Library => 4,
     }
 }
 
-fn frames(blob: &mut Blob, out: &mut Vec<wit::Frame>, frames: &[Frame]) -> (u32, u32) {
-    let start = to_u32(out.len());
-    out.extend(frames.iter().map(|f| wit::Frame {
-        declaring_class: blob.span(&f.class),
-        method: blob.span(&f.method),
-        file: blob.opt(f.file.as_deref()),
-        line: if f.native { -2 } else { opt_i32(f.line) },
-        origin: origin(f.origin),
-    }));
-    (start, to_u32(frames.len()))
+/// Appends `frames` as rows of `out`; returns (first row, number of rows).
+fn frames(blob: &mut Blob, out: &mut Vec<u32>, frames: &[Frame]) -> (u32, u32) {
+    use abi::frame::*;
+    let first = to_u32(out.len() / STRIDE);
+    for f in frames {
+        let mut row = [0u32; STRIDE];
+        put(&mut row, CLASS, blob.span(&f.class));
+        put(&mut row, METHOD, blob.span(&f.method));
+        put(&mut row, FILE, blob.opt(f.file.as_deref()));
+        row[LINE] = (if f.native { LINE_NATIVE } else { opt_i32(f.line) }) as u32;
+        row[ORIGIN] = origin(f.origin);
+        out.extend_from_slice(&row);
+    }
+    (first, to_u32(frames.len()))
 }
 
 fn context(blob: &mut Blob, c: &FailureContext) -> wit::Context {
     wit::Context {
-        job_id: blob.opt(c.job_id.as_deref()),
-        job_name: blob.opt(c.job_name.as_deref()),
-        task_name: blob.opt(c.task_name.as_deref()),
+        job_id: blob.wit_span(c.job_id.as_deref()),
+        job_name: blob.wit_span(c.job_name.as_deref()),
+        task_name: blob.wit_span(c.task_name.as_deref()),
         subtask_index: opt_i32(c.subtask_index),
         attempt_number: opt_i32(c.attempt_number),
         failure_type: match c.failure_type {
@@ -67,52 +83,48 @@ fn context(blob: &mut Blob, c: &FailureContext) -> wit::Context {
             FailureType::Task => wit::FailureType::Task,
             FailureType::TaskManager => wit::FailureType::TaskManager,
         },
-        task_manager_id: blob.opt(c.task_manager_id.as_deref()),
-        task_manager_host: blob.opt(c.task_manager_host.as_deref()),
+        task_manager_id: blob.wit_span(c.task_manager_id.as_deref()),
+        task_manager_host: blob.wit_span(c.task_manager_host.as_deref()),
         timestamp_ms: c.timestamp_ms.unwrap_or(-1),
     }
 }
 
 /// The WIT form of a (validated, size-limited) failure record, without labels.
 pub(crate) fn failure(record: &FailureRecord) -> wit::FailureRecord {
-    let text: usize = record
-        .throwables
-        .iter()
-        .map(|t| {
-            t.class.len()
-                + t.message.as_ref().map_or(0, String::len)
-                + t.frames.iter().map(|f| f.class.len() + f.method.len() + f.file.as_ref().map_or(0, String::len)).sum::<usize>()
-        })
-        .sum();
-    let mut blob = Blob(String::with_capacity(text + 256));
-    let mut all_frames = Vec::with_capacity(record.throwables.iter().map(|t| t.frames.len()).sum());
-    let throwables = record
-        .throwables
-        .iter()
-        .map(|t| {
-            let (frames_start, frames_len) = frames(&mut blob, &mut all_frames, &t.frames);
-            wit::Throwable {
-                class_name: blob.span(&t.class),
-                message: blob.opt(t.message.as_deref()),
-                has_message: t.message.is_some(),
-                frames_start,
-                frames_len,
-                frames_omitted: t.frames_omitted,
-                parent: t.parent,
-                relation: match t.relation {
-                    Relation::Root => wit::Relation::Root,
-                    Relation::Cause => wit::Relation::Cause,
-                    Relation::Suppressed => wit::Relation::Suppressed,
-                },
-                circular: t.circular,
-            }
-        })
-        .collect();
+    use abi::throwable::*;
+    let (mut text, mut frame_count) = (256, 0);
+    for t in &record.throwables {
+        text += t.class.len() + t.message.as_ref().map_or(0, String::len);
+        frame_count += t.frames.len();
+        for f in &t.frames {
+            text += f.class.len() + f.method.len() + f.file.as_ref().map_or(0, String::len);
+        }
+    }
+    let mut blob = Blob(String::with_capacity(text));
+    let mut frame_rows = Vec::with_capacity(frame_count * abi::frame::STRIDE);
+    let mut rows = Vec::with_capacity(record.throwables.len() * STRIDE);
+    for t in &record.throwables {
+        let mut row = [0u32; STRIDE];
+        let (start, len) = frames(&mut blob, &mut frame_rows, &t.frames);
+        put(&mut row, CLASS, blob.span(&t.class));
+        put(&mut row, MESSAGE, blob.opt(t.message.as_deref()));
+        row[FLAGS] = if t.message.is_some() { HAS_MESSAGE } else { 0 } | if t.circular { CIRCULAR } else { 0 };
+        row[FRAMES_START] = start;
+        row[FRAMES_LEN] = len;
+        row[OMITTED] = t.frames_omitted;
+        row[PARENT] = t.parent.unwrap_or(NONE);
+        row[RELATION] = match t.relation {
+            Relation::Root => 0,
+            Relation::Cause => 1,
+            Relation::Suppressed => 2,
+        };
+        rows.extend_from_slice(&row);
+    }
     let context = context(&mut blob, &record.context);
     wit::FailureRecord {
         strings: blob.0,
-        throwables,
-        frames: all_frames,
+        throwables: rows,
+        frames: frame_rows,
         context,
         labels: Vec::new(),
         truncated: record.truncated,
@@ -121,33 +133,40 @@ pub(crate) fn failure(record: &FailureRecord) -> wit::FailureRecord {
 
 /// The WIT form of a stuck sample, without labels.
 pub(crate) fn stuck(sample: &StuckSample) -> wit::StuckSample {
+    use abi::thread::*;
     let mut blob = Blob(String::new());
-    let mut all_frames = Vec::new();
+    let mut frame_rows = Vec::new();
     let mut locks = Vec::new();
-    let mut threads = Vec::with_capacity(sample.threads.len());
+    let mut threads = Vec::with_capacity(sample.threads.len() * STRIDE);
     for (i, t) in sample.threads.iter().enumerate() {
-        let (frames_start, frames_len) = frames(&mut blob, &mut all_frames, &t.frames);
+        let mut row = [0u32; STRIDE];
+        let (start, len) = frames(&mut blob, &mut frame_rows, &t.frames);
         for l in &t.locks_held {
-            locks.push(wit::HeldLock { thread: to_u32(i), frame_depth: l.frame_depth, lock: blob.span(&l.lock) });
+            let mut lock = [0u32; abi::lock::STRIDE];
+            lock[abi::lock::THREAD] = to_u32(i);
+            lock[abi::lock::DEPTH] = l.frame_depth;
+            put(&mut lock, abi::lock::LOCK, blob.span(&l.lock));
+            locks.extend_from_slice(&lock);
         }
-        threads.push(wit::ThreadSample {
-            name: blob.span(&t.name),
-            thread_id: t.thread_id.unwrap_or(-1),
-            state: match t.state {
-                ThreadState::New => wit::ThreadState::New,
-                ThreadState::Runnable => wit::ThreadState::Runnable,
-                ThreadState::Blocked => wit::ThreadState::Blocked,
-                ThreadState::Waiting => wit::ThreadState::Waiting,
-                ThreadState::TimedWaiting => wit::ThreadState::TimedWaiting,
-                ThreadState::Terminated => wit::ThreadState::Terminated,
-                ThreadState::Unknown => wit::ThreadState::Unknown,
-            },
-            task_thread: t.task_thread,
-            frames_start,
-            frames_len,
-            waiting_on: blob.opt(t.waiting_on.as_deref()),
-            lock_owner: t.lock_owner.filter(|&o| (o as usize) < sample.threads.len()),
-        });
+        put(&mut row, NAME, blob.span(&t.name));
+        let id = t.thread_id.unwrap_or(-1) as u64;
+        row[ID] = id as u32;
+        row[ID + 1] = (id >> 32) as u32;
+        row[STATE] = match t.state {
+            ThreadState::New => 0,
+            ThreadState::Runnable => 1,
+            ThreadState::Blocked => 2,
+            ThreadState::Waiting => 3,
+            ThreadState::TimedWaiting => 4,
+            ThreadState::Terminated => 5,
+            ThreadState::Unknown => 6,
+        };
+        row[FLAGS] = if t.task_thread { TASK_THREAD } else { 0 };
+        row[FRAMES_START] = start;
+        row[FRAMES_LEN] = len;
+        put(&mut row, WAITING_ON, blob.opt(t.waiting_on.as_deref()));
+        row[LOCK_OWNER] = t.lock_owner.filter(|&o| (o as usize) < sample.threads.len()).unwrap_or(NONE);
+        threads.extend_from_slice(&row);
     }
     let p = &sample.progress;
     let progress = wit::Progress {
@@ -159,16 +178,21 @@ pub(crate) fn stuck(sample: &StuckSample) -> wit::StuckSample {
         last_checkpoint_age_ms: p.last_checkpoint_age_ms.unwrap_or(-1),
     };
     let context = context(&mut blob, &sample.context);
-    wit::StuckSample { strings: blob.0, threads, frames: all_frames, locks, context, progress, labels: Vec::new() }
+    wit::StuckSample { strings: blob.0, threads, frames: frame_rows, locks, context, progress, labels: Vec::new() }
 }
 
 /// Replaces the labels part of an encoded input: the blob is cut back to
 /// `base` bytes (the record's own text) and the labels appended, so one
 /// encoding serves every filter of the chain.
-pub(crate) fn set_labels(strings: &mut String, base: usize, out: &mut Vec<wit::LabelRef>, labels: &[(String, String)]) {
+pub(crate) fn set_labels(strings: &mut String, base: usize, out: &mut Vec<u32>, labels: &[(String, String)]) {
     strings.truncate(base);
     out.clear();
     let mut blob = Blob(std::mem::take(strings));
-    out.extend(labels.iter().map(|(k, v)| wit::LabelRef { key: blob.span(k), value: blob.span(v) }));
+    for (k, v) in labels {
+        let mut row = [0u32; abi::label::STRIDE];
+        put(&mut row, abi::label::KEY, blob.span(k));
+        put(&mut row, abi::label::VALUE, blob.span(v));
+        out.extend_from_slice(&row);
+    }
     *strings = blob.0;
 }

@@ -28,7 +28,7 @@ pub struct Component {
 pub fn build_workspace(workspace: &Path) -> Vec<Component> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let target_dir = guest_target_dir();
-    for dir in [workspace.to_owned(), sdk_dir(), wit_dir()] {
+    for dir in [workspace.to_owned(), repo_root().join("crates/sdk"), repo_root().join("crates/abi"), repo_root().join("wit")] {
         watch(&dir);
     }
 
@@ -103,14 +103,6 @@ fn members(workspace: &Path) -> Vec<String> {
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn sdk_dir() -> PathBuf {
-    repo_root().join("crates/sdk")
-}
-
-fn wit_dir() -> PathBuf {
-    repo_root().join("wit")
 }
 
 /// `<outer target dir>/wasm-guests`, found from `OUT_DIR` (`<target>/<profile>/build/<pkg>/out`).

@@ -49,6 +49,9 @@ pub use verdict::{Blame, Verdict};
 pub use view::{Context, Failure, Frame, Stuck, Thread, Throwable};
 pub use wit::{FailureType, Origin, Progress, Relation, ThreadState};
 
+/// The packed-table layout, for filters that read rows directly.
+pub use faultline_abi as abi;
+
 /// A classifier filter.
 pub trait Filter: Sized + 'static {
     /// The filter's `config` table from the chain manifest.

@@ -1,41 +1,59 @@
 //! Zero-copy views of the inputs. Every text accessor slices the input's
-//! single string blob; a span the host got wrong reads as empty, never panics.
+//! single string blob and every row is read in place from its packed table
+//! (layout in `faultline-abi`); a row or span the host got wrong reads as
+//! empty, never panics.
 
-use crate::wit::{self, Origin, Relation, Span};
+use faultline_abi::{self as abi, Row, Table};
 
-fn text(strings: &str, span: Span) -> &str {
-    let start = span.start as usize;
-    strings.get(start..start.saturating_add(span.len as usize)).unwrap_or("")
+use crate::wit::{self, FailureType, Origin, Relation, ThreadState};
+
+fn text(strings: &str, span: wit::Span) -> &str {
+    abi::text(strings, (span.start, span.len))
 }
 
 fn non_empty(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
-fn labels<'a>(strings: &'a str, labels: &'a [wit::LabelRef]) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-    labels.iter().map(move |l| (text(strings, l.key), text(strings, l.value)))
+fn labels<'a>(strings: &'a str, words: &'a [u32]) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    let table = Table::new(words, abi::label::STRIDE);
+    (0..table.len()).filter_map(move |i| table.row(i)).map(move |r| {
+        (abi::text(strings, r.span(abi::label::KEY)), abi::text(strings, r.span(abi::label::VALUE)))
+    })
 }
 
-fn frame_range<'a>(strings: &'a str, frames: &'a [wit::Frame], start: u32, len: u32) -> impl DoubleEndedIterator<Item = Frame<'a>> + ExactSizeIterator + 'a {
-    let start = (start as usize).min(frames.len());
-    let end = start.saturating_add(len as usize).min(frames.len());
-    frames[start..end].iter().map(move |raw| Frame { strings, raw })
+fn frame_range<'a>(strings: &'a str, frames: &'a [u32], start: u32, len: u32) -> impl DoubleEndedIterator<Item = Frame<'a>> + 'a {
+    let table = Table::new(frames, abi::frame::STRIDE);
+    let start = (start as usize).min(table.len());
+    let end = start.saturating_add(len as usize).min(table.len());
+    (start..end).filter_map(move |i| table.row(i)).map(move |row| Frame { strings, row })
+}
+
+fn origin(word: u32) -> Origin {
+    match word {
+        1 => Origin::User,
+        2 => Origin::Flink,
+        3 => Origin::Jdk,
+        4 => Origin::Library,
+        _ => Origin::Unknown,
+    }
 }
 
 /// A failure record.
 #[derive(Clone, Copy)]
 pub struct Failure<'a> {
     rec: &'a wit::FailureRecord,
+    throwables: Table<'a>,
 }
 
 impl<'a> Failure<'a> {
     /// Wraps the raw WIT record.
     pub fn new(rec: &'a wit::FailureRecord) -> Self {
-        Failure { rec }
+        Failure { rec, throwables: Table::new(&rec.throwables, abi::throwable::STRIDE) }
     }
 
     fn at(&self, index: usize) -> Option<Throwable<'a>> {
-        self.rec.throwables.get(index).map(|raw| Throwable { rec: self.rec, raw, index })
+        self.throwables.row(index).map(|row| Throwable { failure: *self, row, index })
     }
 
     /// The top-level exception.
@@ -45,21 +63,18 @@ impl<'a> Failure<'a> {
 
     /// Every throwable: the top-level one first, then causes and suppressed ones.
     pub fn throwables(&self) -> impl Iterator<Item = Throwable<'a>> + 'a {
-        let rec = self.rec;
-        rec.throwables.iter().enumerate().map(move |(index, raw)| Throwable { rec, raw, index })
+        let this = *self;
+        (0..self.throwables.len()).filter_map(move |i| this.at(i))
     }
 
     /// The `Caused by:` spine from the top-level exception down to the root cause.
     pub fn causes(&self) -> impl Iterator<Item = Throwable<'a>> + 'a {
         let mut next = self.root();
-        let mut steps = 0usize;
-        let limit = self.rec.throwables.len();
+        let mut left = self.throwables.len();
         std::iter::from_fn(move || {
             let current = next.take()?;
-            steps += 1;
-            if steps <= limit {
-                next = current.cause();
-            }
+            left = left.checked_sub(1)?;
+            next = current.cause();
             Some(current)
         })
     }
@@ -76,8 +91,7 @@ impl<'a> Failure<'a> {
 
     /// Every frame of every throwable.
     pub fn frames(&self) -> impl Iterator<Item = Frame<'a>> + 'a {
-        let strings = self.rec.strings.as_str();
-        self.rec.frames.iter().map(move |raw| Frame { strings, raw })
+        frame_range(&self.rec.strings, &self.rec.frames, 0, u32::MAX)
     }
 
     /// Where and when the failure happened.
@@ -104,12 +118,16 @@ impl<'a> Failure<'a> {
 /// One exception of a failure record.
 #[derive(Clone, Copy)]
 pub struct Throwable<'a> {
-    rec: &'a wit::FailureRecord,
-    raw: &'a wit::Throwable,
+    failure: Failure<'a>,
+    row: Row<'a>,
     index: usize,
 }
 
 impl<'a> Throwable<'a> {
+    fn text(&self, word: usize) -> &'a str {
+        abi::text(&self.failure.rec.strings, self.row.span(word))
+    }
+
     /// Position in the record (0 for the top-level exception).
     pub fn index(&self) -> usize {
         self.index
@@ -117,7 +135,7 @@ impl<'a> Throwable<'a> {
 
     /// Fully qualified class name.
     pub fn class_name(&self) -> &'a str {
-        text(&self.rec.strings, self.raw.class_name)
+        self.text(abi::throwable::CLASS)
     }
 
     /// Class name without its package.
@@ -128,7 +146,8 @@ impl<'a> Throwable<'a> {
 
     /// The message, `None` when Java's `getMessage()` was null.
     pub fn message(&self) -> Option<&'a str> {
-        self.raw.has_message.then(|| text(&self.rec.strings, self.raw.message))
+        let has = self.row.word(abi::throwable::FLAGS) & abi::throwable::HAS_MESSAGE != 0;
+        has.then(|| self.text(abi::throwable::MESSAGE))
     }
 
     /// The message, or "" when there is none.
@@ -137,8 +156,10 @@ impl<'a> Throwable<'a> {
     }
 
     /// Frames, innermost first.
-    pub fn frames(&self) -> impl DoubleEndedIterator<Item = Frame<'a>> + ExactSizeIterator + 'a {
-        frame_range(&self.rec.strings, &self.rec.frames, self.raw.frames_start, self.raw.frames_len)
+    pub fn frames(&self) -> impl DoubleEndedIterator<Item = Frame<'a>> + 'a {
+        let rec = self.failure.rec;
+        let (start, len) = (self.row.word(abi::throwable::FRAMES_START), self.row.word(abi::throwable::FRAMES_LEN));
+        frame_range(&rec.strings, &rec.frames, start, len)
     }
 
     /// The innermost frame: where it was thrown.
@@ -148,33 +169,36 @@ impl<'a> Throwable<'a> {
 
     /// Frames Java elided as `... N more`.
     pub fn frames_omitted(&self) -> u32 {
-        self.raw.frames_omitted
+        self.row.word(abi::throwable::OMITTED)
     }
 
     /// How it hangs off its parent.
     pub fn relation(&self) -> Relation {
-        self.raw.relation
+        match self.row.word(abi::throwable::RELATION) {
+            1 => Relation::Cause,
+            2 => Relation::Suppressed,
+            _ => Relation::Root,
+        }
     }
 
     /// `[CIRCULAR REFERENCE: ...]`: a repeat of an exception already in the chain.
     pub fn is_circular(&self) -> bool {
-        self.raw.circular
+        self.row.word(abi::throwable::FLAGS) & abi::throwable::CIRCULAR != 0
+    }
+
+    fn parent_index(&self) -> Option<usize> {
+        let p = self.row.index(abi::throwable::PARENT)? as usize;
+        (p < self.index).then_some(p)
     }
 
     /// The enclosing throwable.
     pub fn parent(&self) -> Option<Throwable<'a>> {
-        let p = self.raw.parent? as usize;
-        (p < self.index).then(|| Failure::new(self.rec).at(p)).flatten()
+        self.failure.at(self.parent_index()?)
     }
 
     fn children(&self, relation: Relation) -> impl Iterator<Item = Throwable<'a>> + 'a {
-        let (rec, index) = (self.rec, self.index);
-        rec.throwables
-            .iter()
-            .enumerate()
-            .skip(index + 1)
-            .filter(move |(_, t)| t.parent == Some(index as u32) && t.relation == relation)
-            .map(move |(i, raw)| Throwable { rec, raw, index: i })
+        let index = self.index;
+        self.failure.throwables().skip(index + 1).filter(move |t| t.parent_index() == Some(index) && t.relation() == relation)
     }
 
     /// Its `Caused by:`.
@@ -192,38 +216,38 @@ impl<'a> Throwable<'a> {
 #[derive(Clone, Copy)]
 pub struct Frame<'a> {
     strings: &'a str,
-    raw: &'a wit::Frame,
+    row: Row<'a>,
 }
 
 impl<'a> Frame<'a> {
     /// Fully qualified declaring class.
     pub fn class_name(&self) -> &'a str {
-        text(self.strings, self.raw.declaring_class)
+        abi::text(self.strings, self.row.span(abi::frame::CLASS))
     }
 
     /// Method name.
     pub fn method(&self) -> &'a str {
-        text(self.strings, self.raw.method)
+        abi::text(self.strings, self.row.span(abi::frame::METHOD))
     }
 
     /// Source file, when known.
     pub fn file(&self) -> Option<&'a str> {
-        non_empty(text(self.strings, self.raw.file))
+        non_empty(abi::text(self.strings, self.row.span(abi::frame::FILE)))
     }
 
     /// Line number, when known.
     pub fn line(&self) -> Option<u32> {
-        u32::try_from(self.raw.line).ok()
+        u32::try_from(self.row.word(abi::frame::LINE) as i32).ok()
     }
 
     /// A native method.
     pub fn is_native(&self) -> bool {
-        self.raw.line == -2
+        self.row.word(abi::frame::LINE) as i32 == abi::frame::LINE_NATIVE
     }
 
     /// Where the frame's code comes from.
     pub fn origin(&self) -> Origin {
-        self.raw.origin
+        origin(self.row.word(abi::frame::ORIGIN))
     }
 
     /// A lambda body or a lambda's generated class.
@@ -260,7 +284,7 @@ impl<'a> Context<'a> {
     pub fn attempt_number(&self) -> Option<u32> {
         u32::try_from(self.raw.attempt_number).ok()
     }
-    pub fn failure_type(&self) -> wit::FailureType {
+    pub fn failure_type(&self) -> FailureType {
         self.raw.failure_type
     }
     pub fn task_manager_id(&self) -> Option<&'a str> {
@@ -279,18 +303,23 @@ impl<'a> Context<'a> {
 #[derive(Clone, Copy)]
 pub struct Stuck<'a> {
     raw: &'a wit::StuckSample,
+    threads: Table<'a>,
 }
 
 impl<'a> Stuck<'a> {
     /// Wraps the raw WIT sample.
     pub fn new(raw: &'a wit::StuckSample) -> Self {
-        Stuck { raw }
+        Stuck { raw, threads: Table::new(&raw.threads, abi::thread::STRIDE) }
+    }
+
+    fn at(&self, index: usize) -> Option<Thread<'a>> {
+        self.threads.row(index).map(|row| Thread { sample: *self, row, index })
     }
 
     /// Every sampled thread.
     pub fn threads(&self) -> impl Iterator<Item = Thread<'a>> + 'a {
-        let raw = self.raw;
-        raw.threads.iter().enumerate().map(move |(index, t)| Thread { sample: raw, raw: t, index })
+        let this = *self;
+        (0..self.threads.len()).filter_map(move |i| this.at(i))
     }
 
     /// The task's own threads.
@@ -317,42 +346,59 @@ impl<'a> Stuck<'a> {
 /// One sampled thread.
 #[derive(Clone, Copy)]
 pub struct Thread<'a> {
-    sample: &'a wit::StuckSample,
-    raw: &'a wit::ThreadSample,
+    sample: Stuck<'a>,
+    row: Row<'a>,
     index: usize,
 }
 
 impl<'a> Thread<'a> {
-    pub fn name(&self) -> &'a str {
-        text(&self.sample.strings, self.raw.name)
+    fn text(&self, word: usize) -> &'a str {
+        abi::text(&self.sample.raw.strings, self.row.span(word))
     }
-    pub fn state(&self) -> wit::ThreadState {
-        self.raw.state
+    pub fn name(&self) -> &'a str {
+        self.text(abi::thread::NAME)
+    }
+    /// The Java thread id, when known.
+    pub fn thread_id(&self) -> Option<i64> {
+        let (lo, hi) = self.row.span(abi::thread::ID);
+        let id = (u64::from(hi) << 32 | u64::from(lo)) as i64;
+        (id >= 0).then_some(id)
+    }
+    pub fn state(&self) -> ThreadState {
+        match self.row.word(abi::thread::STATE) {
+            0 => ThreadState::New,
+            1 => ThreadState::Runnable,
+            2 => ThreadState::Blocked,
+            3 => ThreadState::Waiting,
+            4 => ThreadState::TimedWaiting,
+            5 => ThreadState::Terminated,
+            _ => ThreadState::Unknown,
+        }
     }
     pub fn is_task_thread(&self) -> bool {
-        self.raw.task_thread
+        self.row.word(abi::thread::FLAGS) & abi::thread::TASK_THREAD != 0
     }
     /// Frames, innermost first.
-    pub fn frames(&self) -> impl DoubleEndedIterator<Item = Frame<'a>> + ExactSizeIterator + 'a {
-        frame_range(&self.sample.strings, &self.sample.frames, self.raw.frames_start, self.raw.frames_len)
+    pub fn frames(&self) -> impl DoubleEndedIterator<Item = Frame<'a>> + 'a {
+        let raw = self.sample.raw;
+        let (start, len) = (self.row.word(abi::thread::FRAMES_START), self.row.word(abi::thread::FRAMES_LEN));
+        frame_range(&raw.strings, &raw.frames, start, len)
     }
     /// The lock it waits for.
     pub fn waiting_on(&self) -> Option<&'a str> {
-        non_empty(text(&self.sample.strings, self.raw.waiting_on))
+        non_empty(self.text(abi::thread::WAITING_ON))
     }
     /// The thread holding the lock it waits for.
     pub fn lock_owner(&self) -> Option<Thread<'a>> {
-        let i = self.raw.lock_owner? as usize;
-        let sample = self.sample;
-        sample.threads.get(i).map(|raw| Thread { sample, raw, index: i })
+        self.sample.at(self.row.index(abi::thread::LOCK_OWNER)? as usize)
     }
     /// Locks it holds, with the depth of the frame that took each.
     pub fn locks_held(&self) -> impl Iterator<Item = (u32, &'a str)> + 'a {
-        let (sample, index) = (self.sample, self.index);
-        sample
-            .locks
-            .iter()
-            .filter(move |l| l.thread as usize == index)
-            .map(move |l| (l.frame_depth, text(&sample.strings, l.lock)))
+        let (raw, index) = (self.sample.raw, self.index);
+        let table = Table::new(&raw.locks, abi::lock::STRIDE);
+        (0..table.len())
+            .filter_map(move |i| table.row(i))
+            .filter(move |l| l.word(abi::lock::THREAD) as usize == index)
+            .map(move |l| (l.word(abi::lock::DEPTH), abi::text(&raw.strings, l.span(abi::lock::LOCK))))
     }
 }
