@@ -67,6 +67,26 @@ pub mod lock {
     pub const LOCK: usize = 2;
 }
 
+/// Splits `tables` (a header of row counts, then the tables in order) into
+/// one [`Table`] per stride. A header or table cut short yields shorter or
+/// empty tables, never a panic.
+pub fn split<'a, const N: usize>(tables: &'a [u32], strides: [usize; N]) -> [Table<'a>; N] {
+    let (header, mut rest) = tables.split_at(N.min(tables.len()));
+    std::array::from_fn(|i| {
+        let rows = header.get(i).copied().unwrap_or(0) as usize;
+        let take = rows.saturating_mul(strides[i]).min(rest.len());
+        let (mine, after) = rest.split_at(take);
+        rest = after;
+        Table::new(mine, strides[i])
+    })
+}
+
+/// Strides of a failure record's tables: throwables, frames, labels.
+pub const FAILURE_TABLES: [usize; 3] = [throwable::STRIDE, frame::STRIDE, label::STRIDE];
+
+/// Strides of a stuck sample's tables: threads, frames, locks, labels.
+pub const STUCK_TABLES: [usize; 4] = [thread::STRIDE, frame::STRIDE, lock::STRIDE, label::STRIDE];
+
 /// A packed table: `words` read as rows of `stride` words. A short last row is ignored.
 #[derive(Clone, Copy, Debug)]
 pub struct Table<'a> {
@@ -88,6 +108,18 @@ impl<'a> Table<'a> {
     /// True when there is no row.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Every row, in order.
+    pub fn rows(self) -> impl DoubleEndedIterator<Item = Row<'a>> + 'a {
+        self.words.chunks_exact(self.stride).map(Row)
+    }
+
+    /// Rows `start..start + len`, clamped to the table.
+    pub fn range(self, start: u32, len: u32) -> Table<'a> {
+        let start = (start as usize).min(self.len());
+        let end = start.saturating_add(len as usize).min(self.len());
+        Table::new(&self.words[start * self.stride..end * self.stride], self.stride)
     }
 
     /// Row `i`, when it exists.
@@ -122,4 +154,30 @@ impl Row<'_> {
 pub fn text(strings: &str, (start, len): (u32, u32)) -> &str {
     let start = start as usize;
     strings.get(start..start.saturating_add(len as usize)).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_reads_header_and_survives_short_input() {
+        let words = [2, 1, 0, 10, 11, 20, 21, 30, 31];
+        let [a, b, c] = split(&words, [2, 2, 4]);
+        assert_eq!((a.len(), b.len(), c.len()), (2, 1, 0));
+        assert_eq!(a.row(1).unwrap().word(1), 21);
+        assert_eq!(b.row(0).unwrap().span(0), (30, 31));
+        let [a, b] = split(&[9, 9, 1, 2, 3], [2, 2]);
+        assert_eq!((a.len(), b.len()), (1, 0));
+        let [a] = split(&[], [3]);
+        assert!(a.is_empty() && a.row(0).is_none());
+        assert_eq!(a.range(5, 5).len(), 0);
+    }
+
+    #[test]
+    fn text_never_panics() {
+        assert_eq!(text("héllo", (0, 1)), "h");
+        assert_eq!(text("héllo", (2, 1)), "");
+        assert_eq!(text("héllo", (u32::MAX, u32::MAX)), "");
+    }
 }

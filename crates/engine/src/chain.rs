@@ -149,9 +149,9 @@ impl Chain {
     pub fn classify(&self, record: &FailureRecord) -> Classification {
         let record = self.within_limits(record);
         let mut input = encode::failure(&record);
-        let base = input.strings.len();
+        let slot = encode::LabelSlot::failure(&input);
         self.run(|runner, labels| {
-            encode::set_labels(&mut input.strings, base, &mut input.labels, labels);
+            slot.set(&mut input.strings, &mut input.tables, labels);
             runner.classify(&input)
         })
     }
@@ -159,9 +159,9 @@ impl Chain {
     /// Classifies a stuck sample.
     pub fn classify_stuck(&self, sample: &StuckSample) -> Classification {
         let mut input = encode::stuck(sample);
-        let base = input.strings.len();
+        let slot = encode::LabelSlot::stuck(&input);
         self.run(|runner, labels| {
-            encode::set_labels(&mut input.strings, base, &mut input.labels, labels);
+            slot.set(&mut input.strings, &mut input.tables, labels);
             runner.classify_stuck(&input)
         })
     }

@@ -54,20 +54,30 @@ fn origin(o: Origin) -> u32 {
     }
 }
 
-/// Appends `frames` as rows of `out`; returns (first row, number of rows).
-fn frames(blob: &mut Blob, out: &mut Vec<u32>, frames: &[Frame]) -> (u32, u32) {
+/// Writes `frames` as consecutive rows of `out` starting at row `*next`;
+/// returns (first row, number of rows).
+fn frames(blob: &mut Blob, out: &mut [u32], next: &mut usize, frames: &[Frame]) -> (u32, u32) {
     use abi::frame::*;
-    let first = to_u32(out.len() / STRIDE);
-    for f in frames {
-        let mut row = [0u32; STRIDE];
-        put(&mut row, CLASS, blob.span(&f.class));
-        put(&mut row, METHOD, blob.span(&f.method));
-        put(&mut row, FILE, blob.opt(f.file.as_deref()));
+    let first = *next;
+    for (f, row) in frames.iter().zip(out[first * STRIDE..].chunks_exact_mut(STRIDE)) {
+        put(row, CLASS, blob.span(&f.class));
+        put(row, METHOD, blob.span(&f.method));
+        put(row, FILE, blob.opt(f.file.as_deref()));
         row[LINE] = (if f.native { LINE_NATIVE } else { opt_i32(f.line) }) as u32;
         row[ORIGIN] = origin(f.origin);
-        out.extend_from_slice(&row);
     }
-    (first, to_u32(frames.len()))
+    *next += frames.len();
+    (to_u32(first), to_u32(frames.len()))
+}
+
+/// A zeroed `tables` list: the header of `counts`, then room for each table's rows.
+fn tables<const N: usize>(counts: [usize; N], strides: [usize; N]) -> Vec<u32> {
+    let words: usize = counts.iter().zip(strides).map(|(c, s)| c * s).sum();
+    let mut tables = vec![0u32; N + words];
+    for (h, c) in tables.iter_mut().zip(counts) {
+        *h = to_u32(c);
+    }
+    tables
 }
 
 fn context(blob: &mut Blob, c: &FailureContext) -> wit::Context {
@@ -101,13 +111,14 @@ pub(crate) fn failure(record: &FailureRecord) -> wit::FailureRecord {
         }
     }
     let mut blob = Blob(String::with_capacity(text));
-    let mut frame_rows = Vec::with_capacity(frame_count * abi::frame::STRIDE);
-    let mut rows = Vec::with_capacity(record.throwables.len() * STRIDE);
-    for t in &record.throwables {
-        let mut row = [0u32; STRIDE];
-        let (start, len) = frames(&mut blob, &mut frame_rows, &t.frames);
-        put(&mut row, CLASS, blob.span(&t.class));
-        put(&mut row, MESSAGE, blob.opt(t.message.as_deref()));
+    let n = record.throwables.len();
+    let mut tables = tables([n, frame_count, 0], abi::FAILURE_TABLES);
+    let (throwable_rows, frame_rows) = tables[3..].split_at_mut(n * STRIDE);
+    let mut next_frame = 0;
+    for (t, row) in record.throwables.iter().zip(throwable_rows.chunks_exact_mut(STRIDE)) {
+        let (start, len) = frames(&mut blob, frame_rows, &mut next_frame, &t.frames);
+        put(row, CLASS, blob.span(&t.class));
+        put(row, MESSAGE, blob.opt(t.message.as_deref()));
         row[FLAGS] = if t.message.is_some() { HAS_MESSAGE } else { 0 } | if t.circular { CIRCULAR } else { 0 };
         row[FRAMES_START] = start;
         row[FRAMES_LEN] = len;
@@ -118,37 +129,31 @@ pub(crate) fn failure(record: &FailureRecord) -> wit::FailureRecord {
             Relation::Cause => 1,
             Relation::Suppressed => 2,
         };
-        rows.extend_from_slice(&row);
     }
     let context = context(&mut blob, &record.context);
-    wit::FailureRecord {
-        strings: blob.0,
-        throwables: rows,
-        frames: frame_rows,
-        context,
-        labels: Vec::new(),
-        truncated: record.truncated,
-    }
+    wit::FailureRecord { strings: blob.0, tables, context, truncated: record.truncated }
 }
 
 /// The WIT form of a stuck sample, without labels.
 pub(crate) fn stuck(sample: &StuckSample) -> wit::StuckSample {
     use abi::thread::*;
     let mut blob = Blob(String::new());
-    let mut frame_rows = Vec::new();
-    let mut locks = Vec::new();
-    let mut threads = Vec::with_capacity(sample.threads.len() * STRIDE);
-    for (i, t) in sample.threads.iter().enumerate() {
-        let mut row = [0u32; STRIDE];
-        let (start, len) = frames(&mut blob, &mut frame_rows, &t.frames);
-        for l in &t.locks_held {
-            let mut lock = [0u32; abi::lock::STRIDE];
+    let n = sample.threads.len();
+    let frame_count = sample.threads.iter().map(|t| t.frames.len()).sum();
+    let lock_count = sample.threads.iter().map(|t| t.locks_held.len()).sum();
+    let mut tables = tables([n, frame_count, lock_count, 0], abi::STUCK_TABLES);
+    let (thread_rows, rest) = tables[4..].split_at_mut(n * STRIDE);
+    let (frame_rows, lock_rows) = rest.split_at_mut(frame_count * abi::frame::STRIDE);
+    let mut locks = lock_rows.chunks_exact_mut(abi::lock::STRIDE);
+    let mut next_frame = 0;
+    for (i, (t, row)) in sample.threads.iter().zip(thread_rows.chunks_exact_mut(STRIDE)).enumerate() {
+        let (start, len) = frames(&mut blob, frame_rows, &mut next_frame, &t.frames);
+        for (l, lock) in t.locks_held.iter().zip(&mut locks) {
             lock[abi::lock::THREAD] = to_u32(i);
             lock[abi::lock::DEPTH] = l.frame_depth;
-            put(&mut lock, abi::lock::LOCK, blob.span(&l.lock));
-            locks.extend_from_slice(&lock);
+            put(lock, abi::lock::LOCK, blob.span(&l.lock));
         }
-        put(&mut row, NAME, blob.span(&t.name));
+        put(row, NAME, blob.span(&t.name));
         let id = t.thread_id.unwrap_or(-1) as u64;
         row[ID] = id as u32;
         row[ID + 1] = (id >> 32) as u32;
@@ -164,9 +169,8 @@ pub(crate) fn stuck(sample: &StuckSample) -> wit::StuckSample {
         row[FLAGS] = if t.task_thread { TASK_THREAD } else { 0 };
         row[FRAMES_START] = start;
         row[FRAMES_LEN] = len;
-        put(&mut row, WAITING_ON, blob.opt(t.waiting_on.as_deref()));
-        row[LOCK_OWNER] = t.lock_owner.filter(|&o| (o as usize) < sample.threads.len()).unwrap_or(NONE);
-        threads.extend_from_slice(&row);
+        put(row, WAITING_ON, blob.opt(t.waiting_on.as_deref()));
+        row[LOCK_OWNER] = t.lock_owner.filter(|&o| (o as usize) < n).unwrap_or(NONE);
     }
     let p = &sample.progress;
     let progress = wit::Progress {
@@ -178,21 +182,39 @@ pub(crate) fn stuck(sample: &StuckSample) -> wit::StuckSample {
         last_checkpoint_age_ms: p.last_checkpoint_age_ms.unwrap_or(-1),
     };
     let context = context(&mut blob, &sample.context);
-    wit::StuckSample { strings: blob.0, threads, frames: frame_rows, locks, context, progress, labels: Vec::new() }
+    wit::StuckSample { strings: blob.0, tables, context, progress }
 }
 
-/// Replaces the labels part of an encoded input: the blob is cut back to
-/// `base` bytes (the record's own text) and the labels appended, so one
-/// encoding serves every filter of the chain.
-pub(crate) fn set_labels(strings: &mut String, base: usize, out: &mut Vec<u32>, labels: &[(String, String)]) {
-    strings.truncate(base);
-    out.clear();
-    let mut blob = Blob(std::mem::take(strings));
-    for (k, v) in labels {
-        let mut row = [0u32; abi::label::STRIDE];
-        put(&mut row, abi::label::KEY, blob.span(k));
-        put(&mut row, abi::label::VALUE, blob.span(v));
-        out.extend_from_slice(&row);
+/// Where the label table lives in an encoded input, and its size without labels.
+#[derive(Clone, Copy)]
+pub(crate) struct LabelSlot {
+    base: (usize, usize),
+    /// Header word holding the label count (labels are the last table).
+    count_word: usize,
+}
+
+impl LabelSlot {
+    pub(crate) fn failure(input: &wit::FailureRecord) -> Self {
+        LabelSlot { base: (input.strings.len(), input.tables.len()), count_word: abi::FAILURE_TABLES.len() - 1 }
     }
-    *strings = blob.0;
+
+    pub(crate) fn stuck(input: &wit::StuckSample) -> Self {
+        LabelSlot { base: (input.strings.len(), input.tables.len()), count_word: abi::STUCK_TABLES.len() - 1 }
+    }
+
+    /// Replaces the labels: text and rows are cut back to the record's own
+    /// and the labels appended, so one encoding serves the whole chain.
+    pub(crate) fn set(&self, strings: &mut String, tables: &mut Vec<u32>, labels: &[(String, String)]) {
+        strings.truncate(self.base.0);
+        tables.truncate(self.base.1);
+        let mut blob = Blob(std::mem::take(strings));
+        for (k, v) in labels {
+            let mut row = [0u32; abi::label::STRIDE];
+            put(&mut row, abi::label::KEY, blob.span(k));
+            put(&mut row, abi::label::VALUE, blob.span(v));
+            tables.extend_from_slice(&row);
+        }
+        *strings = blob.0;
+        tables[self.count_word] = to_u32(labels.len());
+    }
 }

@@ -15,18 +15,12 @@ fn non_empty(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
-fn labels<'a>(strings: &'a str, words: &'a [u32]) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-    let table = Table::new(words, abi::label::STRIDE);
-    (0..table.len()).filter_map(move |i| table.row(i)).map(move |r| {
-        (abi::text(strings, r.span(abi::label::KEY)), abi::text(strings, r.span(abi::label::VALUE)))
-    })
+fn labels<'a>(strings: &'a str, table: Table<'a>) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    table.rows().map(move |r| (abi::text(strings, r.span(abi::label::KEY)), abi::text(strings, r.span(abi::label::VALUE))))
 }
 
-fn frame_range<'a>(strings: &'a str, frames: &'a [u32], start: u32, len: u32) -> impl DoubleEndedIterator<Item = Frame<'a>> + 'a {
-    let table = Table::new(frames, abi::frame::STRIDE);
-    let start = (start as usize).min(table.len());
-    let end = start.saturating_add(len as usize).min(table.len());
-    (start..end).filter_map(move |i| table.row(i)).map(move |row| Frame { strings, row })
+fn frame_range<'a>(strings: &'a str, frames: Table<'a>, start: u32, len: u32) -> impl DoubleEndedIterator<Item = Frame<'a>> + 'a {
+    frames.range(start, len).rows().map(move |row| Frame { strings, row })
 }
 
 fn origin(word: u32) -> Origin {
@@ -44,12 +38,15 @@ fn origin(word: u32) -> Origin {
 pub struct Failure<'a> {
     rec: &'a wit::FailureRecord,
     throwables: Table<'a>,
+    frames: Table<'a>,
+    labels: Table<'a>,
 }
 
 impl<'a> Failure<'a> {
     /// Wraps the raw WIT record.
     pub fn new(rec: &'a wit::FailureRecord) -> Self {
-        Failure { rec, throwables: Table::new(&rec.throwables, abi::throwable::STRIDE) }
+        let [throwables, frames, labels] = abi::split(&rec.tables, abi::FAILURE_TABLES);
+        Failure { rec, throwables, frames, labels }
     }
 
     fn at(&self, index: usize) -> Option<Throwable<'a>> {
@@ -91,7 +88,7 @@ impl<'a> Failure<'a> {
 
     /// Every frame of every throwable.
     pub fn frames(&self) -> impl Iterator<Item = Frame<'a>> + 'a {
-        frame_range(&self.rec.strings, &self.rec.frames, 0, u32::MAX)
+        frame_range(&self.rec.strings, self.frames, 0, u32::MAX)
     }
 
     /// Where and when the failure happened.
@@ -106,7 +103,7 @@ impl<'a> Failure<'a> {
 
     /// Labels set by earlier filters, in the order they were set.
     pub fn labels(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        labels(&self.rec.strings, &self.rec.labels)
+        labels(&self.rec.strings, self.labels)
     }
 
     /// The record was cut to the engine's size limits.
@@ -157,9 +154,8 @@ impl<'a> Throwable<'a> {
 
     /// Frames, innermost first.
     pub fn frames(&self) -> impl DoubleEndedIterator<Item = Frame<'a>> + 'a {
-        let rec = self.failure.rec;
         let (start, len) = (self.row.word(abi::throwable::FRAMES_START), self.row.word(abi::throwable::FRAMES_LEN));
-        frame_range(&rec.strings, &rec.frames, start, len)
+        frame_range(&self.failure.rec.strings, self.failure.frames, start, len)
     }
 
     /// The innermost frame: where it was thrown.
@@ -304,12 +300,16 @@ impl<'a> Context<'a> {
 pub struct Stuck<'a> {
     raw: &'a wit::StuckSample,
     threads: Table<'a>,
+    frames: Table<'a>,
+    locks: Table<'a>,
+    labels: Table<'a>,
 }
 
 impl<'a> Stuck<'a> {
     /// Wraps the raw WIT sample.
     pub fn new(raw: &'a wit::StuckSample) -> Self {
-        Stuck { raw, threads: Table::new(&raw.threads, abi::thread::STRIDE) }
+        let [threads, frames, locks, labels] = abi::split(&raw.tables, abi::STUCK_TABLES);
+        Stuck { raw, threads, frames, locks, labels }
     }
 
     fn at(&self, index: usize) -> Option<Thread<'a>> {
@@ -339,7 +339,7 @@ impl<'a> Stuck<'a> {
 
     /// The value an earlier filter set for `key`.
     pub fn label(&self, key: &str) -> Option<&'a str> {
-        labels(&self.raw.strings, &self.raw.labels).find(|(k, _)| *k == key).map(|(_, v)| v)
+        labels(&self.raw.strings, self.labels).find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 }
 
@@ -380,9 +380,8 @@ impl<'a> Thread<'a> {
     }
     /// Frames, innermost first.
     pub fn frames(&self) -> impl DoubleEndedIterator<Item = Frame<'a>> + 'a {
-        let raw = self.sample.raw;
         let (start, len) = (self.row.word(abi::thread::FRAMES_START), self.row.word(abi::thread::FRAMES_LEN));
-        frame_range(&raw.strings, &raw.frames, start, len)
+        frame_range(&self.sample.raw.strings, self.sample.frames, start, len)
     }
     /// The lock it waits for.
     pub fn waiting_on(&self) -> Option<&'a str> {
@@ -394,11 +393,11 @@ impl<'a> Thread<'a> {
     }
     /// Locks it holds, with the depth of the frame that took each.
     pub fn locks_held(&self) -> impl Iterator<Item = (u32, &'a str)> + 'a {
-        let (raw, index) = (self.sample.raw, self.index);
-        let table = Table::new(&raw.locks, abi::lock::STRIDE);
-        (0..table.len())
-            .filter_map(move |i| table.row(i))
+        let (strings, index) = (self.sample.raw.strings.as_str(), self.index);
+        self.sample
+            .locks
+            .rows()
             .filter(move |l| l.word(abi::lock::THREAD) as usize == index)
-            .map(move |l| (l.word(abi::lock::DEPTH), abi::text(&raw.strings, l.span(abi::lock::LOCK))))
+            .map(move |l| (l.word(abi::lock::DEPTH), abi::text(strings, l.span(abi::lock::LOCK))))
     }
 }
