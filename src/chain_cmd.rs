@@ -30,20 +30,31 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             let chain = chain.load()?;
             let (filters, problems) = (chain.filters(), chain.problems());
             if json {
-                println!("{}", serde_json::json!({ "filters": filters, "problems": problems }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "filters": filters, "problems": problems })
+                );
             } else {
                 for f in &filters {
                     let state = if f.loaded { "loaded" } else { "UNAVAILABLE" };
-                    println!("{:<24} {:<8} {:<7?} on-error={:<6} {state}", f.name, f.version, f.mode, f.on_error);
+                    println!(
+                        "{:<24} {:<8} {:<7?} on-error={:<6} {state}",
+                        f.name, f.version, f.mode, f.on_error
+                    );
                 }
                 for p in &problems {
                     eprintln!("faultline: filter {}: {}", p.filter, p.message);
                 }
             }
-            Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Export { dir } => {
-            faultline_builtin::export(&dir).with_context(|| format!("cannot write {}", dir.display()))?;
+            faultline_builtin::export(&dir)
+                .with_context(|| format!("cannot write {}", dir.display()))?;
             println!("wrote the built-in chain to {}", dir.display());
             Ok(ExitCode::SUCCESS)
         }

@@ -38,7 +38,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         rules = rules.with_user_prefix(prefix.clone());
     }
     for jar in &args.user_jars {
-        rules.add_user_jar(jar).with_context(|| format!("cannot read user jar {}", jar.display()))?;
+        rules
+            .add_user_jar(jar)
+            .with_context(|| format!("cannot read user jar {}", jar.display()))?;
     }
     let record = faultline_stacktrace::parse_input(&bytes, &rules)
         .with_context(|| format!("cannot read a failure from {}", args.input.display()))?;
@@ -57,7 +59,9 @@ fn read_input(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     let reader: Box<dyn Read> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
-        Box::new(std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?)
+        Box::new(
+            std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?,
+        )
     };
     reader
         .take(MAX_INPUT + 1)
@@ -79,10 +83,17 @@ pub fn render(result: &Classification) -> String {
         let _ = writeln!(out, "{key:<width$}  {value}  (by {by})");
     }
     let _ = writeln!(out, "\nfilters:");
-    let width = result.filters.iter().map(|f| f.name.len()).max().unwrap_or(0);
+    let width = result
+        .filters
+        .iter()
+        .map(|f| f.name.len())
+        .max()
+        .unwrap_or(0);
     for f in &result.filters {
         let outcome = match &f.outcome {
-            Outcome::Ok if f.mode == faultline_model::FilterMode::Shadow => "ok (shadow)".to_owned(),
+            Outcome::Ok if f.mode == faultline_model::FilterMode::Shadow => {
+                "ok (shadow)".to_owned()
+            }
             Outcome::Ok => "ok".to_owned(),
             Outcome::Skipped(reason) => format!("skipped: {reason}"),
             Outcome::NotRun => "not run (chain stopped)".to_owned(),

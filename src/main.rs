@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "faultline", version, about = "Classifies Flink failures and accounts job downtime")]
+#[command(
+    name = "faultline",
+    version,
+    about = "Classifies Flink failures and accounts job downtime"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,7 +45,9 @@ impl ChainArg {
         match &self.chain {
             Some(dir) => faultline_engine::Chain::load(&engine, dir)
                 .with_context(|| format!("cannot load chain {}", dir.display())),
-            None => Ok(faultline_builtin::chain(&engine).context("cannot load the built-in chain")?),
+            None => {
+                Ok(faultline_builtin::chain(&engine).context("cannot load the built-in chain")?)
+            }
         }
     }
 }
@@ -49,7 +55,8 @@ impl ChainArg {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("FAULTLINE_LOG").unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("FAULTLINE_LOG")
+                .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .with_target(false)

@@ -26,18 +26,29 @@ fn cache_dir() -> PathBuf {
 }
 
 fn jvm_trace(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/stacktrace/tests/data/jvm").join(name).display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/stacktrace/tests/data/jvm")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn one_line_error(out: &Output, needle: &str) {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    let line = err.lines().find(|l| l.starts_with("faultline: error:")).unwrap_or_else(|| panic!("{err}"));
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("faultline: error:"))
+        .unwrap_or_else(|| panic!("{err}"));
     assert!(line.contains(needle), "{line}");
 }
 
@@ -48,30 +59,46 @@ fn classify_with_the_built_in_chain_prints_labels_and_filters() {
     assert_eq!(v["labels"]["blame"], "user", "{v}");
     assert!(v["labels"]["category"].is_string());
     let filters = v["filters"].as_array().unwrap();
-    let names: Vec<&str> = filters.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = filters
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["known-types", "origin", "fallback"]);
     assert!(filters.iter().all(|f| f["outcome"] == "ok"), "{v}");
     assert_eq!(v["provenance"]["blame"], "origin");
 
     let table = faultline(&["classify", &jvm_trace("simple.txt")], None);
     let text = String::from_utf8(table.stdout).unwrap();
-    assert!(text.contains("blame") && text.contains("(by origin)") && text.contains("filters:"), "{text}");
+    assert!(
+        text.contains("blame") && text.contains("(by origin)") && text.contains("filters:"),
+        "{text}"
+    );
 }
 
 #[test]
 fn classify_reads_standard_input_and_flink_exception_entries() {
     let trace = std::fs::read_to_string(jvm_trace("nested_causes.txt")).unwrap();
     let entry = serde_json::json!({ "exceptionName": "java.lang.RuntimeException", "stacktrace": trace, "timestamp": 1_700_000_000_000i64, "taskName": "Map (1/2)" });
-    let v = json(&faultline(&["classify", "--json", "-"], Some(entry.to_string().as_bytes())));
+    let v = json(&faultline(
+        &["classify", "--json", "-"],
+        Some(entry.to_string().as_bytes()),
+    ));
     assert!(v["labels"]["blame"].is_string(), "{v}");
-    let v = json(&faultline(&["classify", "--json", "-"], Some(trace.as_bytes())));
+    let v = json(&faultline(
+        &["classify", "--json", "-"],
+        Some(trace.as_bytes()),
+    ));
     assert!(v["labels"]["blame"].is_string(), "{v}");
 }
 
 /// A copy of the built-in chain whose origin filter does not treat unknown classes as user code.
 fn strict_origin_chain() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    assert!(faultline(&["chain", "export", dir.path().to_str().unwrap()], None).status.success());
+    assert!(
+        faultline(&["chain", "export", dir.path().to_str().unwrap()], None)
+            .status
+            .success()
+    );
     let manifest = dir.path().join("chain.toml");
     let text = std::fs::read_to_string(&manifest).unwrap().replace(
         "name = \"origin\"\npath = \"origin.wasm\"\nversion = \"0.1.0\"\n",
@@ -87,20 +114,46 @@ fn a_user_jar_makes_its_classes_user_code() {
     let chain = strict_origin_chain();
     let chain_arg = chain.path().to_str().unwrap();
     let check = faultline(&["chain", "check", "--chain", chain_arg], None);
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
 
-    let without = json(&faultline(&["classify", "--json", "--chain", chain_arg, &jvm_trace("simple.txt")], None));
+    let without = json(&faultline(
+        &[
+            "classify",
+            "--json",
+            "--chain",
+            chain_arg,
+            &jvm_trace("simple.txt"),
+        ],
+        None,
+    ));
     assert_eq!(without["labels"]["blame"], "system", "{without}");
 
     let jar = chain.path().join("job.jar");
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&jar).unwrap());
-    for entry in ["META-INF/MANIFEST.MF", "TraceFixtures.class", "TraceFixtures$JobException.class"] {
-        zip.start_file(entry, zip::write::SimpleFileOptions::default()).unwrap();
+    for entry in [
+        "META-INF/MANIFEST.MF",
+        "TraceFixtures.class",
+        "TraceFixtures$JobException.class",
+    ] {
+        zip.start_file(entry, zip::write::SimpleFileOptions::default())
+            .unwrap();
         zip.write_all(b"\xca\xfe\xba\xbe").unwrap();
     }
     zip.finish().unwrap();
     let with = json(&faultline(
-        &["classify", "--json", "--chain", chain_arg, "--user-jar", jar.to_str().unwrap(), &jvm_trace("simple.txt")],
+        &[
+            "classify",
+            "--json",
+            "--chain",
+            chain_arg,
+            "--user-jar",
+            jar.to_str().unwrap(),
+            &jvm_trace("simple.txt"),
+        ],
         None,
     ));
     assert_eq!(with["labels"]["blame"], "user", "{with}");
@@ -117,7 +170,16 @@ fn a_hostile_filter_is_skipped_and_reported() {
         faultline_test_filters::FIXED
     );
     std::fs::write(dir.path().join("chain.toml"), manifest).unwrap();
-    let v = json(&faultline(&["classify", "--json", "--chain", dir.path().to_str().unwrap(), &jvm_trace("simple.txt")], None));
+    let v = json(&faultline(
+        &[
+            "classify",
+            "--json",
+            "--chain",
+            dir.path().to_str().unwrap(),
+            &jvm_trace("simple.txt"),
+        ],
+        None,
+    ));
     assert_eq!(v["labels"]["blame"], "dependency");
     assert_eq!(v["filters"][0]["outcome"], "skipped");
     assert_eq!(v["filters"][0]["reason"], "trap");
@@ -127,18 +189,46 @@ fn a_hostile_filter_is_skipped_and_reported() {
 
 #[test]
 fn bad_input_and_bad_chains_fail_with_one_clear_line() {
-    one_line_error(&faultline(&["classify", "/no/such/file.txt"], None), "cannot read /no/such/file.txt");
-    one_line_error(&faultline(&["classify", "-"], Some(b"\x00\x01\x02\xff\xfe garbage")), "cannot read a failure");
-    one_line_error(&faultline(&["classify", "-"], Some(b"")), "cannot read a failure");
-    one_line_error(&faultline(&["classify", "-"], Some(b"{\"throwables\": 3}")), "cannot read a failure");
+    one_line_error(
+        &faultline(&["classify", "/no/such/file.txt"], None),
+        "cannot read /no/such/file.txt",
+    );
+    one_line_error(
+        &faultline(&["classify", "-"], Some(b"\x00\x01\x02\xff\xfe garbage")),
+        "cannot read a failure",
+    );
+    one_line_error(
+        &faultline(&["classify", "-"], Some(b"")),
+        "cannot read a failure",
+    );
+    one_line_error(
+        &faultline(&["classify", "-"], Some(b"{\"throwables\": 3}")),
+        "cannot read a failure",
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("chain.toml"), "[[filter]]\nname = \"x\"\n").unwrap();
     one_line_error(
-        &faultline(&["classify", "--chain", dir.path().to_str().unwrap(), &jvm_trace("simple.txt")], None),
+        &faultline(
+            &[
+                "classify",
+                "--chain",
+                dir.path().to_str().unwrap(),
+                &jvm_trace("simple.txt"),
+            ],
+            None,
+        ),
         "invalid chain manifest",
     );
     one_line_error(
-        &faultline(&["classify", "--user-jar", "/no/such.jar", &jvm_trace("simple.txt")], None),
+        &faultline(
+            &[
+                "classify",
+                "--user-jar",
+                "/no/such.jar",
+                &jvm_trace("simple.txt"),
+            ],
+            None,
+        ),
         "cannot read user jar /no/such.jar",
     );
     let usage = faultline(&["classify"], None);

@@ -97,7 +97,10 @@ pub struct Table<'a> {
 impl<'a> Table<'a> {
     /// Views `words` as rows of `stride` words.
     pub fn new(words: &'a [u32], stride: usize) -> Self {
-        Table { words, stride: stride.max(1) }
+        Table {
+            words,
+            stride: stride.max(1),
+        }
     }
 
     /// Number of whole rows.
@@ -119,13 +122,18 @@ impl<'a> Table<'a> {
     pub fn range(self, start: u32, len: u32) -> Table<'a> {
         let start = (start as usize).min(self.len());
         let end = start.saturating_add(len as usize).min(self.len());
-        Table::new(&self.words[start * self.stride..end * self.stride], self.stride)
+        Table::new(
+            &self.words[start * self.stride..end * self.stride],
+            self.stride,
+        )
     }
 
     /// Row `i`, when it exists.
     pub fn row(&self, i: usize) -> Option<Row<'a>> {
         let start = i.checked_mul(self.stride)?;
-        self.words.get(start..start.checked_add(self.stride)?).map(Row)
+        self.words
+            .get(start..start.checked_add(self.stride)?)
+            .map(Row)
     }
 }
 
@@ -153,7 +161,9 @@ impl Row<'_> {
 /// Resolves a span of `strings`; a span out of range or inside a character reads as "".
 pub fn text(strings: &str, (start, len): (u32, u32)) -> &str {
     let start = start as usize;
-    strings.get(start..start.saturating_add(len as usize)).unwrap_or("")
+    strings
+        .get(start..start.saturating_add(len as usize))
+        .unwrap_or("")
 }
 
 #[cfg(test)]

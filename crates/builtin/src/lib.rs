@@ -13,7 +13,10 @@ pub const MANIFEST: &str = include_str!("../../../plugins/chain.toml");
 
 /// The bytes of a built-in component by file name (`origin.wasm`).
 pub fn component(file: &str) -> Option<&'static [u8]> {
-    COMPONENTS.iter().find(|(name, _)| *name == file).map(|(_, bytes)| *bytes)
+    COMPONENTS
+        .iter()
+        .find(|(name, _)| *name == file)
+        .map(|(_, bytes)| *bytes)
 }
 
 /// Loads the default chain.
@@ -21,7 +24,9 @@ pub fn chain(engine: &Engine) -> Result<Chain, ChainError> {
     let manifest = Manifest::parse(MANIFEST, Path::new("<built-in>/chain.toml"))?;
     Ok(Chain::from_manifest(engine, manifest, |spec| {
         let file = spec.path.to_string_lossy();
-        component(&file).map(<[u8]>::to_vec).ok_or_else(|| format!("no built-in component {file}"))
+        component(&file)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| format!("no built-in component {file}"))
     }))
 }
 

@@ -15,9 +15,19 @@ const RULES: [(&str, &str, &str, &str); 6] = [
     ("com.acme.", "", "blame", "user"),
     ("org.apache.kafka.", "", "dependency", "kafka"),
     ("", "java.lang.OutOfMemoryError", "category", "oom"),
-    ("", "java.lang.IllegalStateException", "category", "udf-exception"),
+    (
+        "",
+        "java.lang.IllegalStateException",
+        "category",
+        "udf-exception",
+    ),
     ("org.rocksdb.", "", "state", "rocksdb"),
-    ("org.apache.flink.runtime.executiongraph.", "", "stage", "failover"),
+    (
+        "org.apache.flink.runtime.executiongraph.",
+        "",
+        "stage",
+        "failover",
+    ),
 ];
 
 fn chain(engine: &Engine, rules: &[(&str, &str, &str, &str)]) -> Chain {
@@ -28,15 +38,26 @@ fn chain(engine: &Engine, rules: &[(&str, &str, &str, &str)]) -> Chain {
         ));
     }
     let manifest = Manifest::parse(&text, std::path::Path::new("bench.toml")).unwrap();
-    let chain = Chain::from_manifest(engine, manifest, |spec| std::fs::read(&spec.path).map_err(|e| e.to_string()));
+    let chain = Chain::from_manifest(engine, manifest, |spec| {
+        std::fs::read(&spec.path).map_err(|e| e.to_string())
+    });
     assert!(chain.problems().is_empty(), "{:?}", chain.problems());
     chain
 }
 
 /// The `rule` filter's logic over the host's own record type.
-fn native_rule(record: &FailureRecord, (prefix, exception, key, value): (&str, &str, &str, &str)) -> Option<(String, String)> {
-    let by_frame = !prefix.is_empty() && record.throwables.iter().flat_map(|t| &t.frames).any(|f| f.class.starts_with(prefix));
-    let by_class = !exception.is_empty() && record.root_cause().is_some_and(|t| t.class == exception);
+fn native_rule(
+    record: &FailureRecord,
+    (prefix, exception, key, value): (&str, &str, &str, &str),
+) -> Option<(String, String)> {
+    let by_frame = !prefix.is_empty()
+        && record
+            .throwables
+            .iter()
+            .flat_map(|t| &t.frames)
+            .any(|f| f.class.starts_with(prefix));
+    let by_class =
+        !exception.is_empty() && record.root_cause().is_some_and(|t| t.class == exception);
     (by_frame || by_class).then(|| (key.to_owned(), value.to_owned()))
 }
 
@@ -48,12 +69,21 @@ fn bench(c: &mut Criterion) {
     assert_eq!(six.classify(&record).labels.len(), 3);
 
     let mut g = c.benchmark_group("classify 50 frames x 3 causes");
-    g.bench_function("wasm: 1 filter", |b| b.iter(|| black_box(one.classify(black_box(&record)))));
-    g.bench_function("wasm: 6-filter chain", |b| b.iter(|| black_box(six.classify(black_box(&record)))));
-    g.bench_function("native: 1 rule", |b| b.iter(|| black_box(native_rule(black_box(&record), RULES[0]))));
+    g.bench_function("wasm: 1 filter", |b| {
+        b.iter(|| black_box(one.classify(black_box(&record))))
+    });
+    g.bench_function("wasm: 6-filter chain", |b| {
+        b.iter(|| black_box(six.classify(black_box(&record))))
+    });
+    g.bench_function("native: 1 rule", |b| {
+        b.iter(|| black_box(native_rule(black_box(&record), RULES[0])))
+    });
     g.bench_function("native: 6 rules", |b| {
         b.iter(|| {
-            let labels: Vec<_> = RULES.iter().filter_map(|r| native_rule(black_box(&record), *r)).collect();
+            let labels: Vec<_> = RULES
+                .iter()
+                .filter_map(|r| native_rule(black_box(&record), *r))
+                .collect();
             black_box(labels)
         })
     });

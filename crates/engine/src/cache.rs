@@ -18,11 +18,18 @@ impl CompileCache {
     pub(crate) fn new(dir: Option<PathBuf>, engine: &wasmtime::Engine) -> Self {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut h);
-        CompileCache { dir, engine_hash: h.finish() }
+        CompileCache {
+            dir,
+            engine_hash: h.finish(),
+        }
     }
 
     /// The component for `bytes`, from the cache when a valid entry exists.
-    pub(crate) fn compile(&self, engine: &wasmtime::Engine, bytes: &[u8]) -> Result<Component, String> {
+    pub(crate) fn compile(
+        &self,
+        engine: &wasmtime::Engine,
+        bytes: &[u8],
+    ) -> Result<Component, String> {
         let Some(dir) = &self.dir else {
             return compile_fresh(engine, bytes);
         };
@@ -36,7 +43,9 @@ impl CompileCache {
             // checks the header and refuses a mismatched or truncated entry.
             match unsafe { Component::deserialize(engine, &cached) } {
                 Ok(c) => return Ok(c),
-                Err(e) => tracing::warn!(path = %path.display(), "dropping unusable cache entry: {e:#}"),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), "dropping unusable cache entry: {e:#}")
+                }
             }
         }
         let component = compile_fresh(engine, bytes)?;
@@ -64,7 +73,11 @@ fn store(path: &Path, component: &Component) -> std::io::Result<()> {
     let bytes = component.serialize().map_err(std::io::Error::other)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{}.{}.tmp", std::process::id(), path.file_name().map_or("x".into(), |n| n.to_string_lossy())));
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        std::process::id(),
+        path.file_name().map_or("x".into(), |n| n.to_string_lossy())
+    ));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
 }

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use faultline_model::{Classification, FailureRecord, FilterMode, RecordLimits, SkipReason, StuckSample};
+use faultline_model::{
+    Classification, FailureRecord, FilterMode, RecordLimits, SkipReason, StuckSample,
+};
 use serde::Serialize;
 
 use crate::encode;
@@ -63,7 +65,15 @@ impl Counters {
 
     fn snapshot(&self) -> FilterStats {
         let n = |i: usize| self.0[i].load(Ordering::Relaxed);
-        FilterStats { calls: n(0), ok: n(1), trap: n(2), timeout: n(3), memory: n(4), invalid_output: n(5), unavailable: n(6) }
+        FilterStats {
+            calls: n(0),
+            ok: n(1),
+            trap: n(2),
+            timeout: n(3),
+            memory: n(4),
+            invalid_output: n(5),
+            unavailable: n(6),
+        }
     }
 }
 
@@ -103,14 +113,22 @@ impl Chain {
             .into_iter()
             .map(|spec| {
                 let limits = spec.limits.over(defaults);
-                let runner = read(&spec).and_then(|bytes| Runner::load(engine, &bytes, spec.config_json(), limits));
+                let runner = read(&spec)
+                    .and_then(|bytes| Runner::load(engine, &bytes, spec.config_json(), limits));
                 if let Err(message) = &runner {
                     tracing::warn!(filter = %spec.name, "filter unavailable: {message}");
                 }
-                Member { spec, runner, counters: Counters::default() }
+                Member {
+                    spec,
+                    runner,
+                    counters: Counters::default(),
+                }
             })
             .collect();
-        Chain { members, record_limits: engine.config().record_limits }
+        Chain {
+            members,
+            record_limits: engine.config().record_limits,
+        }
     }
 
     /// Filters that could not be loaded.
@@ -118,7 +136,10 @@ impl Chain {
         self.members
             .iter()
             .filter_map(|m| {
-                m.runner.as_ref().err().map(|e| LoadProblem { filter: m.spec.name.clone(), message: e.clone() })
+                m.runner.as_ref().err().map(|e| LoadProblem {
+                    filter: m.spec.name.clone(),
+                    message: e.clone(),
+                })
             })
             .collect()
     }
@@ -142,7 +163,10 @@ impl Chain {
 
     /// Per-filter counters since load, in chain order.
     pub fn stats(&self) -> Vec<(String, FilterStats)> {
-        self.members.iter().map(|m| (m.spec.name.clone(), m.counters.snapshot())).collect()
+        self.members
+            .iter()
+            .map(|m| (m.spec.name.clone(), m.counters.snapshot()))
+            .collect()
     }
 
     /// Classifies a failure. Never fails: filter trouble shows in the reports.
@@ -166,7 +190,10 @@ impl Chain {
         })
     }
 
-    fn run(&self, mut call: impl FnMut(&Runner, &[(String, String)]) -> Result<Verdict, SkipReason>) -> Classification {
+    fn run(
+        &self,
+        mut call: impl FnMut(&Runner, &[(String, String)]) -> Result<Verdict, SkipReason>,
+    ) -> Classification {
         let mut merger = Merger::default();
         for m in &self.members {
             if !merger.runs(&m.spec) {

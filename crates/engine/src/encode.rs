@@ -59,11 +59,18 @@ fn origin(o: Origin) -> u32 {
 fn frames(blob: &mut Blob, out: &mut [u32], next: &mut usize, frames: &[Frame]) -> (u32, u32) {
     use abi::frame::*;
     let first = *next;
-    for (f, row) in frames.iter().zip(out[first * STRIDE..].chunks_exact_mut(STRIDE)) {
+    for (f, row) in frames
+        .iter()
+        .zip(out[first * STRIDE..].chunks_exact_mut(STRIDE))
+    {
         put(row, CLASS, blob.span(&f.class));
         put(row, METHOD, blob.span(&f.method));
         put(row, FILE, blob.opt(f.file.as_deref()));
-        row[LINE] = (if f.native { LINE_NATIVE } else { opt_i32(f.line) }) as u32;
+        row[LINE] = (if f.native {
+            LINE_NATIVE
+        } else {
+            opt_i32(f.line)
+        }) as u32;
         row[ORIGIN] = origin(f.origin);
     }
     *next += frames.len();
@@ -115,11 +122,16 @@ pub(crate) fn failure(record: &FailureRecord) -> wit::FailureRecord {
     let mut tables = tables([n, frame_count, 0], abi::FAILURE_TABLES);
     let (throwable_rows, frame_rows) = tables[3..].split_at_mut(n * STRIDE);
     let mut next_frame = 0;
-    for (t, row) in record.throwables.iter().zip(throwable_rows.chunks_exact_mut(STRIDE)) {
+    for (t, row) in record
+        .throwables
+        .iter()
+        .zip(throwable_rows.chunks_exact_mut(STRIDE))
+    {
         let (start, len) = frames(&mut blob, frame_rows, &mut next_frame, &t.frames);
         put(row, CLASS, blob.span(&t.class));
         put(row, MESSAGE, blob.opt(t.message.as_deref()));
-        row[FLAGS] = if t.message.is_some() { HAS_MESSAGE } else { 0 } | if t.circular { CIRCULAR } else { 0 };
+        row[FLAGS] = if t.message.is_some() { HAS_MESSAGE } else { 0 }
+            | if t.circular { CIRCULAR } else { 0 };
         row[FRAMES_START] = start;
         row[FRAMES_LEN] = len;
         row[OMITTED] = t.frames_omitted;
@@ -131,7 +143,12 @@ pub(crate) fn failure(record: &FailureRecord) -> wit::FailureRecord {
         };
     }
     let context = context(&mut blob, &record.context);
-    wit::FailureRecord { strings: blob.0, tables, context, truncated: record.truncated }
+    wit::FailureRecord {
+        strings: blob.0,
+        tables,
+        context,
+        truncated: record.truncated,
+    }
 }
 
 /// The WIT form of a stuck sample, without labels.
@@ -146,7 +163,12 @@ pub(crate) fn stuck(sample: &StuckSample) -> wit::StuckSample {
     let (frame_rows, lock_rows) = rest.split_at_mut(frame_count * abi::frame::STRIDE);
     let mut locks = lock_rows.chunks_exact_mut(abi::lock::STRIDE);
     let mut next_frame = 0;
-    for (i, (t, row)) in sample.threads.iter().zip(thread_rows.chunks_exact_mut(STRIDE)).enumerate() {
+    for (i, (t, row)) in sample
+        .threads
+        .iter()
+        .zip(thread_rows.chunks_exact_mut(STRIDE))
+        .enumerate()
+    {
         let (start, len) = frames(&mut blob, frame_rows, &mut next_frame, &t.frames);
         for (l, lock) in t.locks_held.iter().zip(&mut locks) {
             lock[abi::lock::THREAD] = to_u32(i);
@@ -182,7 +204,12 @@ pub(crate) fn stuck(sample: &StuckSample) -> wit::StuckSample {
         last_checkpoint_age_ms: p.last_checkpoint_age_ms.unwrap_or(-1),
     };
     let context = context(&mut blob, &sample.context);
-    wit::StuckSample { strings: blob.0, tables, context, progress }
+    wit::StuckSample {
+        strings: blob.0,
+        tables,
+        context,
+        progress,
+    }
 }
 
 /// Where the label table lives in an encoded input, and its size without labels.
@@ -195,16 +222,27 @@ pub(crate) struct LabelSlot {
 
 impl LabelSlot {
     pub(crate) fn failure(input: &wit::FailureRecord) -> Self {
-        LabelSlot { base: (input.strings.len(), input.tables.len()), count_word: abi::FAILURE_TABLES.len() - 1 }
+        LabelSlot {
+            base: (input.strings.len(), input.tables.len()),
+            count_word: abi::FAILURE_TABLES.len() - 1,
+        }
     }
 
     pub(crate) fn stuck(input: &wit::StuckSample) -> Self {
-        LabelSlot { base: (input.strings.len(), input.tables.len()), count_word: abi::STUCK_TABLES.len() - 1 }
+        LabelSlot {
+            base: (input.strings.len(), input.tables.len()),
+            count_word: abi::STUCK_TABLES.len() - 1,
+        }
     }
 
     /// Replaces the labels: text and rows are cut back to the record's own
     /// and the labels appended, so one encoding serves the whole chain.
-    pub(crate) fn set(&self, strings: &mut String, tables: &mut Vec<u32>, labels: &[(String, String)]) {
+    pub(crate) fn set(
+        &self,
+        strings: &mut String,
+        tables: &mut Vec<u32>,
+        labels: &[(String, String)],
+    ) {
         strings.truncate(self.base.0);
         tables.truncate(self.base.1);
         let mut blob = Blob(std::mem::take(strings));

@@ -97,7 +97,15 @@ impl Engine {
             .map_err(|e| ChainError::Engine(format!("cannot start the epoch ticker: {e}")))?;
 
         let cache = CompileCache::new(config.cache_dir.clone(), &wasmtime);
-        Ok(Engine { inner: Arc::new(Inner { wasmtime, linker, cache, config, ticker_stop }) })
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                wasmtime,
+                linker,
+                cache,
+                config,
+                ticker_stop,
+            }),
+        })
     }
 
     /// An engine with the default configuration.

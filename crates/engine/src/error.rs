@@ -6,7 +6,10 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
     #[error("cannot read chain manifest {path}: {source}")]
-    ReadManifest { path: PathBuf, source: std::io::Error },
+    ReadManifest {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid chain manifest {path}: {message}")]
     Manifest { path: PathBuf, message: String },
     #[error("cannot start the WebAssembly engine: {0}")]

@@ -40,14 +40,20 @@ pub(crate) struct Runner {
 impl Runner {
     /// Compiles and links `bytes`, then instantiates once and calls `init`,
     /// so a filter that cannot run is refused at load time.
-    pub(crate) fn load(engine: &Engine, bytes: &[u8], config_json: String, limits: Limits) -> Result<Runner, String> {
+    pub(crate) fn load(
+        engine: &Engine,
+        bytes: &[u8],
+        config_json: String,
+        limits: Limits,
+    ) -> Result<Runner, String> {
         let component: Component = engine.compile(bytes)?;
         let instance_pre = engine
             .linker()
             .instantiate_pre(&component)
             .map_err(|e| format!("cannot link: {e:#}"))?;
-        let pre = ClassifierPre::new(instance_pre)
-            .map_err(|e| format!("does not implement faultline:classifier/classifier@0.1.0: {e:#}"))?;
+        let pre = ClassifierPre::new(instance_pre).map_err(|e| {
+            format!("does not implement faultline:classifier/classifier@0.1.0: {e:#}")
+        })?;
         let runner = Runner {
             engine: engine.clone(),
             pre,
@@ -56,22 +62,33 @@ impl Runner {
             pool: Mutex::new(Vec::new()),
             max_idle: std::thread::available_parallelism().map_or(4, |n| n.get() * 2),
         };
-        let slot = runner.instantiate().map_err(|reason| format!("refused at start: {reason}"))?;
+        let slot = runner
+            .instantiate()
+            .map_err(|reason| format!("refused at start: {reason}"))?;
         runner.give_back(slot);
         Ok(runner)
     }
 
     fn instantiate(&self) -> Result<Slot, SkipReason> {
         let budget = Budget::new(self.limits.timeout, self.engine.config().epoch_tick);
-        let mut store = Store::new(self.engine.wasmtime(), HostState::new(self.limits.memory_bytes, budget));
+        let mut store = Store::new(
+            self.engine.wasmtime(),
+            HostState::new(self.limits.memory_bytes, budget),
+        );
         store.limiter(|s| &mut s.limiter);
         store.epoch_deadline_callback(|mut ctx| Ok(ctx.data_mut().budget.on_tick()));
         arm(&mut store);
-        let bindings = self.pre.instantiate(&mut store).map_err(|e| guest_failure(&store, e))?;
+        let bindings = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| guest_failure(&store, e))?;
         arm(&mut store);
         match bindings.call_init(&mut store, &self.config_json) {
             Ok(Ok(())) => Ok(Slot { store, bindings }),
-            Ok(Err(message)) => Err(SkipReason::Unavailable(format!("init refused its config: {}", clip(&message)))),
+            Ok(Err(message)) => Err(SkipReason::Unavailable(format!(
+                "init refused its config: {}",
+                clip(&message)
+            ))),
             Err(e) => Err(guest_failure(&store, e)),
         }
     }
@@ -149,10 +166,16 @@ fn clip(s: &str) -> &str {
 fn validate(v: wit::Verdict, limits: &OutputLimits) -> Result<Verdict, SkipReason> {
     let invalid = |e: LabelError| SkipReason::InvalidOutput(e.to_string());
     if v.labels.len() > limits.max_labels {
-        return Err(invalid(LabelError::TooMany { count: v.labels.len(), max: limits.max_labels }));
+        return Err(invalid(LabelError::TooMany {
+            count: v.labels.len(),
+            max: limits.max_labels,
+        }));
     }
     if v.reason.len() > limits.max_reason_len {
-        return Err(invalid(LabelError::ReasonTooLong { len: v.reason.len(), max: limits.max_reason_len }));
+        return Err(invalid(LabelError::ReasonTooLong {
+            len: v.reason.len(),
+            max: limits.max_reason_len,
+        }));
     }
     let mut labels = Vec::with_capacity(v.labels.len());
     for l in v.labels {
@@ -162,5 +185,9 @@ fn validate(v: wit::Verdict, limits: &OutputLimits) -> Result<Verdict, SkipReaso
         }
         labels.push((l.key, l.value));
     }
-    Ok(Verdict { labels, stop: v.stop, reason: v.reason })
+    Ok(Verdict {
+        labels,
+        stop: v.stop,
+        reason: v.reason,
+    })
 }

@@ -115,9 +115,9 @@ impl LimitsSpec {
     pub(crate) fn over(&self, base: Limits) -> Limits {
         Limits {
             timeout: self.timeout_ms.map_or(base.timeout, Duration::from_millis),
-            memory_bytes: self
-                .memory_mib
-                .map_or(base.memory_bytes, |m| usize::try_from(m.saturating_mul(1 << 20)).unwrap_or(usize::MAX)),
+            memory_bytes: self.memory_mib.map_or(base.memory_bytes, |m| {
+                usize::try_from(m.saturating_mul(1 << 20)).unwrap_or(usize::MAX)
+            }),
             output: OutputLimits {
                 max_labels: self.max_labels.unwrap_or(base.output.max_labels),
                 max_key_len: self.max_key_len.unwrap_or(base.output.max_key_len),
@@ -131,22 +131,33 @@ impl LimitsSpec {
 impl Manifest {
     /// Parses and checks a manifest; `path` only names it in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Manifest, ChainError> {
-        let bad = |message: String| ChainError::Manifest { path: path.to_owned(), message };
+        let bad = |message: String| ChainError::Manifest {
+            path: path.to_owned(),
+            message,
+        };
         let manifest: Manifest = toml::from_str(text).map_err(|e| bad(e.message().to_owned()))?;
         let mut seen = std::collections::HashSet::new();
         for f in &manifest.filters {
             let name_ok = !f.name.is_empty()
                 && f.name.len() <= 64
-                && f.name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+                && f.name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
             if !name_ok {
-                return Err(bad(format!("filter name {:?} must be 1-64 of [A-Za-z0-9._-]", f.name)));
+                return Err(bad(format!(
+                    "filter name {:?} must be 1-64 of [A-Za-z0-9._-]",
+                    f.name
+                )));
             }
             if !seen.insert(f.name.as_str()) {
                 return Err(bad(format!("filter name {:?} appears twice", f.name)));
             }
             let limits = f.limits.over(manifest.defaults.over(Limits::default()));
             if limits.timeout.is_zero() || limits.memory_bytes < (1 << 20) {
-                return Err(bad(format!("filter {:?}: timeout-ms must be > 0 and memory-mib >= 1", f.name)));
+                return Err(bad(format!(
+                    "filter {:?}: timeout-ms must be > 0 and memory-mib >= 1",
+                    f.name
+                )));
             }
         }
         Ok(manifest)
@@ -154,9 +165,15 @@ impl Manifest {
 
     /// Reads and checks `dir/chain.toml` (or the file itself when `path` is a file).
     pub fn read(path: &Path) -> Result<(Manifest, PathBuf), ChainError> {
-        let file = if path.is_dir() { path.join("chain.toml") } else { path.to_owned() };
-        let text = std::fs::read_to_string(&file)
-            .map_err(|source| ChainError::ReadManifest { path: file.clone(), source })?;
+        let file = if path.is_dir() {
+            path.join("chain.toml")
+        } else {
+            path.to_owned()
+        };
+        let text = std::fs::read_to_string(&file).map_err(|source| ChainError::ReadManifest {
+            path: file.clone(),
+            source,
+        })?;
         let base = file.parent().map(Path::to_owned).unwrap_or_default();
         Ok((Manifest::parse(&text, &file)?, base))
     }
@@ -200,7 +217,10 @@ mod tests {
         assert_eq!(m.filters[0].on_error, FailPolicy::Closed);
         assert_eq!(m.filters[0].config_json(), r#"{"x":[1,2]}"#);
         let l = m.filters[0].limits.over(m.defaults.over(Limits::default()));
-        assert_eq!((l.timeout, l.memory_bytes), (Duration::from_millis(7), 4 << 20));
+        assert_eq!(
+            (l.timeout, l.memory_bytes),
+            (Duration::from_millis(7), 4 << 20)
+        );
         assert_eq!(m.filters[1].version, "0.0.0");
     }
 
@@ -208,15 +228,32 @@ mod tests {
     fn refuses_bad_manifests() {
         for (text, needle) in [
             ("[[filter]]\nname = \"a\"\n", "missing field `path`"),
-            ("[[filter]]\nname=\"a\"\npath=\"a\"\n[[filter]]\nname=\"a\"\npath=\"b\"", "twice"),
+            (
+                "[[filter]]\nname=\"a\"\npath=\"a\"\n[[filter]]\nname=\"a\"\npath=\"b\"",
+                "twice",
+            ),
             ("[[filter]]\nname=\"a b\"\npath=\"a\"", "must be"),
-            ("[[filter]]\nname=\"a\"\npath=\"a\"\nmode=\"loud\"", "unknown variant"),
-            ("[[filter]]\nname=\"a\"\npath=\"a\"\ncolour=1", "unknown field"),
-            ("[[filter]]\nname=\"a\"\npath=\"a\"\n[filter.limits]\ntimeout-ms=0", "timeout-ms"),
+            (
+                "[[filter]]\nname=\"a\"\npath=\"a\"\nmode=\"loud\"",
+                "unknown variant",
+            ),
+            (
+                "[[filter]]\nname=\"a\"\npath=\"a\"\ncolour=1",
+                "unknown field",
+            ),
+            (
+                "[[filter]]\nname=\"a\"\npath=\"a\"\n[filter.limits]\ntimeout-ms=0",
+                "timeout-ms",
+            ),
             ("not toml at all ][", ""),
         ] {
-            let err = Manifest::parse(text, Path::new("c.toml")).unwrap_err().to_string();
-            assert!(err.contains(needle) && err.contains("c.toml"), "{text:?} gave {err}");
+            let err = Manifest::parse(text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(needle) && err.contains("c.toml"),
+                "{text:?} gave {err}"
+            );
         }
     }
 }

@@ -16,7 +16,9 @@
 //!    the chain, so that an incident is never blamed on half an answer.
 //! 6. Provenance names, for every final label, the filter that set it.
 
-use faultline_model::{BLAME, Blame, CATEGORY, Classification, FilterMode, FilterReport, Outcome, SkipReason};
+use faultline_model::{
+    BLAME, Blame, CATEGORY, Classification, FilterMode, FilterReport, Outcome, SkipReason,
+};
 
 use crate::filter::Verdict;
 use crate::manifest::{FailPolicy, FilterSpec};
@@ -45,7 +47,12 @@ impl Merger {
     }
 
     /// Folds one filter's result into the classification.
-    pub(crate) fn add(&mut self, spec: &FilterSpec, result: Result<Verdict, SkipReason>, micros: u64) {
+    pub(crate) fn add(
+        &mut self,
+        spec: &FilterSpec,
+        result: Result<Verdict, SkipReason>,
+        micros: u64,
+    ) {
         match result {
             Ok(v) => {
                 let mut r = report(spec, Outcome::Ok, micros);
@@ -66,7 +73,10 @@ impl Merger {
                 tracing::warn!(filter = %spec.name, version = %spec.version, %reason, "filter skipped");
                 let mut r = report(spec, Outcome::Skipped(reason), micros);
                 if spec.on_error == FailPolicy::Closed && spec.mode == FilterMode::Enforce {
-                    for (k, v) in [(BLAME, Blame::Unknown.as_str()), (CATEGORY, CLASSIFIER_ERROR_CATEGORY)] {
+                    for (k, v) in [
+                        (BLAME, Blame::Unknown.as_str()),
+                        (CATEGORY, CLASSIFIER_ERROR_CATEGORY),
+                    ] {
                         self.set(spec, k, v, true);
                         r.applied.push(k.to_owned());
                     }
@@ -96,7 +106,12 @@ impl Merger {
 
     pub(crate) fn finish(self) -> Classification {
         Classification {
-            provenance: self.labels.iter().map(|(k, _)| k.clone()).zip(self.setters).collect(),
+            provenance: self
+                .labels
+                .iter()
+                .map(|(k, _)| k.clone())
+                .zip(self.setters)
+                .collect(),
             labels: self.labels.into_iter().collect(),
             filters: self.reports,
         }
@@ -124,15 +139,26 @@ mod tests {
     fn spec(name: &str, mode: FilterMode, overwrite: bool, on_error: FailPolicy) -> FilterSpec {
         let text = format!(
             "name = {name:?}\npath = \"x.wasm\"\nmode = {:?}\noverwrite = {overwrite}\non-error = {:?}",
-            if mode == FilterMode::Shadow { "shadow" } else { "enforce" },
-            if on_error == FailPolicy::Closed { "closed" } else { "open" },
+            if mode == FilterMode::Shadow {
+                "shadow"
+            } else {
+                "enforce"
+            },
+            if on_error == FailPolicy::Closed {
+                "closed"
+            } else {
+                "open"
+            },
         );
         toml::from_str(&text).unwrap()
     }
 
     fn verdict(labels: &[(&str, &str)], stop: bool) -> Result<Verdict, SkipReason> {
         Ok(Verdict {
-            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             stop,
             reason: String::new(),
         })
@@ -145,7 +171,11 @@ mod tests {
         let b = spec("b", FilterMode::Enforce, false, FailPolicy::Open);
         let c = spec("c", FilterMode::Enforce, true, FailPolicy::Open);
         m.add(&a, verdict(&[("blame", "user")], false), 1);
-        m.add(&b, verdict(&[("blame", "system"), ("category", "tm-lost")], false), 1);
+        m.add(
+            &b,
+            verdict(&[("blame", "system"), ("category", "tm-lost")], false),
+            1,
+        );
         m.add(&c, verdict(&[("category", "heartbeat-timeout")], false), 1);
         let r = m.finish();
         assert_eq!(r.labels["blame"], "user");

@@ -4,9 +4,11 @@
 use std::time::{Duration, Instant};
 
 use rand::SeedableRng;
-use wasmtime::{ResourceLimiter, UpdateDeadline};
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime::{ResourceLimiter, UpdateDeadline};
+use wasmtime_wasi::{
+    HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
+};
 
 /// Per-store host state.
 pub(crate) struct HostState {
@@ -23,7 +25,10 @@ impl HostState {
         HostState {
             wasi: deny_all_wasi(),
             table: ResourceTable::new(),
-            limiter: Limiter { memory_bytes, memory_denied: false },
+            limiter: Limiter {
+                memory_bytes,
+                memory_denied: false,
+            },
             budget,
         }
     }
@@ -46,7 +51,12 @@ pub(crate) struct Budget {
 
 impl Budget {
     pub(crate) fn new(cpu: Duration, tick: Duration) -> Self {
-        Budget { cpu, wall_cap: (cpu * 20).max(Duration::from_millis(100)), tick, started: None }
+        Budget {
+            cpu,
+            wall_cap: (cpu * 20).max(Duration::from_millis(100)),
+            tick,
+            started: None,
+        }
     }
 
     /// Called before each call into the guest.
@@ -73,18 +83,27 @@ impl Budget {
 
 /// CPU time consumed by the calling thread.
 fn thread_cpu_time() -> Duration {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `ts` is a valid out-pointer; CLOCK_THREAD_CPUTIME_ID exists on every supported unix.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     if rc != 0 {
         return Duration::ZERO;
     }
-    Duration::new(u64::try_from(ts.tv_sec).unwrap_or(0), u32::try_from(ts.tv_nsec).unwrap_or(0))
+    Duration::new(
+        u64::try_from(ts.tv_sec).unwrap_or(0),
+        u32::try_from(ts.tv_nsec).unwrap_or(0),
+    )
 }
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -140,13 +159,23 @@ pub(crate) struct Limiter {
 const MAX_TABLE_ELEMENTS: usize = 100_000;
 
 impl ResourceLimiter for Limiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         let ok = desired <= self.memory_bytes;
         self.memory_denied |= !ok;
         Ok(ok)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         let ok = desired <= MAX_TABLE_ELEMENTS;
         self.memory_denied |= !ok;
         Ok(ok)

@@ -3,11 +3,17 @@
 use std::path::Path;
 
 use faultline_engine::{Chain, ChainError, Engine, EngineConfig, Outcome, SkipReason};
-use faultline_model::{FailureRecord, Origin, Relation, StuckSample, ThreadSample, ThreadState, Throwable};
+use faultline_model::{
+    FailureRecord, Origin, Relation, StuckSample, ThreadSample, ThreadState, Throwable,
+};
 use faultline_test_filters::{self as filters, frame, sample_record};
 
 fn engine(cache: Option<&Path>) -> Engine {
-    Engine::new(EngineConfig { cache_dir: cache.map(Path::to_owned), ..EngineConfig::default() }).unwrap()
+    Engine::new(EngineConfig {
+        cache_dir: cache.map(Path::to_owned),
+        ..EngineConfig::default()
+    })
+    .unwrap()
 }
 
 /// Writes `manifest` into a fresh directory and loads it.
@@ -22,8 +28,18 @@ fn entry(name: &str, path: &str, extra: &str) -> String {
 }
 
 fn fixed(name: &str, labels: &[(&str, &str)], extra: &str) -> String {
-    let table: Vec<String> = labels.iter().map(|(k, v)| format!("{k:?} = {v:?}")).collect();
-    entry(name, filters::FIXED, &format!("{extra}\n[filter.config]\nlabels = {{ {} }}\n", table.join(", ")))
+    let table: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| format!("{k:?} = {v:?}"))
+        .collect();
+    entry(
+        name,
+        filters::FIXED,
+        &format!(
+            "{extra}\n[filter.config]\nlabels = {{ {} }}\n",
+            table.join(", ")
+        ),
+    )
 }
 
 #[test]
@@ -53,7 +69,11 @@ fn order_stop_merge_and_provenance() {
     let e = engine(None);
     let manifest = [
         fixed("a", &[("blame", "user")], ""),
-        fixed("b", &[("blame", "system"), ("category", "udf-exception")], ""),
+        fixed(
+            "b",
+            &[("blame", "system"), ("category", "udf-exception")],
+            "",
+        ),
         fixed("c", &[("category", "serialization")], "overwrite = true"),
         fixed("shadow", &[("blame", "dependency")], "mode = \"shadow\""),
         fixed("stopper", &[("team", "data")], "[filter.config.x]\n"),
@@ -67,14 +87,21 @@ fn order_stop_merge_and_provenance() {
     assert_eq!(r.labels["category"], "serialization");
     assert_eq!(r.provenance["category"], "c");
     assert_eq!(r.labels["team"], "data");
-    assert_eq!(r.filters.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["a", "b", "c", "shadow", "stopper"]);
+    assert_eq!(
+        r.filters
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>(),
+        ["a", "b", "c", "shadow", "stopper"]
+    );
     assert_eq!(r.filters[1].applied, vec!["category".to_owned()]);
     assert_eq!(r.filters[3].labels["blame"], "dependency");
     assert!(r.filters[3].applied.is_empty());
 
     let stopping = [
         fixed("a", &[("blame", "user")], ""),
-        fixed("b", &[("category", "udf-exception")], "").replace("[filter.config]\n", "[filter.config]\nstop = true\n"),
+        fixed("b", &[("category", "udf-exception")], "")
+            .replace("[filter.config]\n", "[filter.config]\nstop = true\n"),
         fixed("shadow", &[("blame", "system")], "mode = \"shadow\""),
         fixed("late", &[("category", "never")], ""),
     ]
@@ -83,7 +110,11 @@ fn order_stop_merge_and_provenance() {
     let r = chain2.classify(&sample_record());
     assert_eq!(r.labels["category"], "udf-exception");
     assert!(r.filters[1].stop);
-    assert_eq!(r.filters[2].outcome, Outcome::Ok, "shadow filters run after a stop");
+    assert_eq!(
+        r.filters[2].outcome,
+        Outcome::Ok,
+        "shadow filters run after a stop"
+    );
     assert_eq!(r.filters[3].outcome, Outcome::NotRun);
     assert_eq!(r.labels.len(), 2);
 }
@@ -104,23 +135,48 @@ fn hostile_filters_are_skipped_with_their_reason_and_the_chain_goes_on() {
     std::fs::write(&garbage, b"\0asm\x01\0\0\0this is not a component").unwrap();
     let manifest = [
         entry("loop", filters::LOOP, "[filter.limits]\ntimeout-ms = 20"),
-        entry("hog", filters::HOG, "[filter.limits]\nmemory-mib = 8\ntimeout-ms = 1000"),
+        entry(
+            "hog",
+            filters::HOG,
+            "[filter.limits]\nmemory-mib = 8\ntimeout-ms = 1000",
+        ),
         entry("trap", filters::TRAP, ""),
-        entry("flood", filters::FLOOD, "[filter.limits]\nmemory-mib = 32\ntimeout-ms = 1000"),
+        entry(
+            "flood",
+            filters::FLOOD,
+            "[filter.limits]\nmemory-mib = 32\ntimeout-ms = 1000",
+        ),
         entry("garbage", garbage.to_str().unwrap(), ""),
         entry("missing", "does/not/exist.wasm", ""),
         entry("refuses", filters::FIXED, "[filter.config]\nrefuse = true"),
-        fixed("survivor", &[("blame", "user"), ("category", "udf-exception")], ""),
+        fixed(
+            "survivor",
+            &[("blame", "user"), ("category", "udf-exception")],
+            "",
+        ),
     ]
     .concat();
     std::fs::write(dir.path().join("chain.toml"), manifest).unwrap();
     let chain = Chain::load(&e, dir.path()).unwrap();
 
-    let problems: Vec<String> = chain.problems().iter().map(|p| format!("{}: {}", p.filter, p.message)).collect();
+    let problems: Vec<String> = chain
+        .problems()
+        .iter()
+        .map(|p| format!("{}: {}", p.filter, p.message))
+        .collect();
     assert_eq!(problems.len(), 3, "{problems:?}");
-    assert!(problems[0].starts_with("garbage: not a valid WebAssembly component"), "{problems:?}");
-    assert!(problems[1].starts_with("missing: cannot read") && problems[1].contains("exist.wasm"), "{problems:?}");
-    assert!(problems[2].contains("init refused its config: refused as configured"), "{problems:?}");
+    assert!(
+        problems[0].starts_with("garbage: not a valid WebAssembly component"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].starts_with("missing: cannot read") && problems[1].contains("exist.wasm"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[2].contains("init refused its config: refused as configured"),
+        "{problems:?}"
+    );
 
     let record = sample_record();
     for _ in 0..3 {
@@ -138,11 +194,24 @@ fn hostile_filters_are_skipped_with_their_reason_and_the_chain_goes_on() {
             .collect();
         assert_eq!(
             reasons,
-            ["timeout", "memory", "trap", "invalid-output", "unavailable", "unavailable", "unavailable", "ok"]
+            [
+                "timeout",
+                "memory",
+                "trap",
+                "invalid-output",
+                "unavailable",
+                "unavailable",
+                "unavailable",
+                "ok"
+            ]
         );
     }
-    assert!(matches!(skip_reason(&chain, "flood", &record), SkipReason::InvalidOutput(m) if m.contains("more than the limit")));
-    assert!(matches!(skip_reason(&chain, "trap", &record), SkipReason::Trap(m) if m.contains("unreachable")));
+    assert!(
+        matches!(skip_reason(&chain, "flood", &record), SkipReason::InvalidOutput(m) if m.contains("more than the limit"))
+    );
+    assert!(
+        matches!(skip_reason(&chain, "trap", &record), SkipReason::Trap(m) if m.contains("unreachable"))
+    );
 
     // A trapped instance is replaced: the same filter answers the next good input.
     let ok = FailureRecord::single("ok", None, vec![]);
@@ -169,7 +238,10 @@ fn fail_closed_filter_marks_the_result_unknown() {
     let (chain, _d) = chain(&e, &manifest);
     let r = chain.classify(&sample_record());
     assert_eq!(r.labels["blame"], "unknown");
-    assert_eq!(r.labels["category"], faultline_engine::CLASSIFIER_ERROR_CATEGORY);
+    assert_eq!(
+        r.labels["category"],
+        faultline_engine::CLASSIFIER_ERROR_CATEGORY
+    );
     assert_eq!(r.provenance["blame"], "trap");
     assert_eq!(r.filters[2].outcome, Outcome::NotRun);
 }
@@ -182,7 +254,10 @@ fn broken_manifests_are_refused_with_a_clear_error() {
     assert!(matches!(err, ChainError::ReadManifest { .. }), "{err}");
     std::fs::write(dir.path().join("chain.toml"), "[[filter]]\nname = 3\n").unwrap();
     let err = Chain::load(&e, dir.path()).err().unwrap().to_string();
-    assert!(err.starts_with("invalid chain manifest") && err.contains("chain.toml"), "{err}");
+    assert!(
+        err.starts_with("invalid chain manifest") && err.contains("chain.toml"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -222,9 +297,16 @@ fn stuck_samples_reach_the_guest() {
                 frames: vec![frame("com.acme.Slow", "map", 7, Origin::User)],
                 ..Default::default()
             },
-            ThreadSample { name: "holder".into(), state: ThreadState::TimedWaiting, ..Default::default() },
+            ThreadSample {
+                name: "holder".into(),
+                state: ThreadState::TimedWaiting,
+                ..Default::default()
+            },
         ],
-        progress: faultline_model::Progress { stalled_ms: 90_000, ..Default::default() },
+        progress: faultline_model::Progress {
+            stalled_ms: 90_000,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let r = chain.classify_stuck(&sample);
@@ -238,7 +320,11 @@ fn many_threads_give_the_same_results_as_one() {
     let e = engine(None);
     let manifest = entry("echo", filters::ECHO, "[filter.limits]\ntimeout-ms = 2000")
         + &entry("trap", filters::TRAP, "")
-        + &fixed("tail", &[("blame", "system")], "[filter.limits]\ntimeout-ms = 2000");
+        + &fixed(
+            "tail",
+            &[("blame", "system")],
+            "[filter.limits]\ntimeout-ms = 2000",
+        );
     let (chain, _d) = chain(&e, &manifest);
     let records: Vec<FailureRecord> = (0..40)
         .map(|i| {
@@ -258,7 +344,11 @@ fn many_threads_give_the_same_results_as_one() {
             s.spawn(move || {
                 for round in 0..10 {
                     for (i, r) in records.iter().enumerate().skip((t + round) % 3) {
-                        assert_eq!(chain.classify(r).labels, expected[i], "thread {t} record {i}");
+                        assert_eq!(
+                            chain.classify(r).labels,
+                            expected[i],
+                            "thread {t} record {i}"
+                        );
                     }
                 }
             });
@@ -271,13 +361,24 @@ fn compiled_components_are_cached_on_disk() {
     let cache = tempfile::tempdir().unwrap();
     let e = engine(Some(cache.path()));
     let (c1, _d1) = chain(&e, &entry("echo", filters::ECHO, ""));
-    let cached: Vec<_> = std::fs::read_dir(cache.path()).unwrap().flatten().map(|e| e.path()).collect();
+    let cached: Vec<_> = std::fs::read_dir(cache.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     assert_eq!(cached.len(), 1, "{cached:?}");
     assert!(cached[0].extension().is_some_and(|x| x == "cwasm"));
     let before = std::fs::metadata(&cached[0]).unwrap().modified().unwrap();
     let (c2, _d2) = chain(&e, &entry("echo", filters::ECHO, ""));
-    assert_eq!(std::fs::metadata(&cached[0]).unwrap().modified().unwrap(), before, "reused, not rewritten");
-    assert_eq!(c1.classify(&sample_record()).labels, c2.classify(&sample_record()).labels);
+    assert_eq!(
+        std::fs::metadata(&cached[0]).unwrap().modified().unwrap(),
+        before,
+        "reused, not rewritten"
+    );
+    assert_eq!(
+        c1.classify(&sample_record()).labels,
+        c2.classify(&sample_record()).labels
+    );
 
     // A corrupt entry is dropped and rebuilt, never trusted.
     std::fs::write(&cached[0], b"corrupt").unwrap();

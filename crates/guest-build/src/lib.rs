@@ -28,14 +28,22 @@ pub struct Component {
 pub fn build_workspace(workspace: &Path) -> Vec<Component> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let target_dir = guest_target_dir();
-    for dir in [workspace.to_owned(), repo_root().join("crates/sdk"), repo_root().join("crates/abi"), repo_root().join("wit")] {
+    for dir in [
+        workspace.to_owned(),
+        repo_root().join("crates/sdk"),
+        repo_root().join("crates/abi"),
+        repo_root().join("crates/model"),
+        repo_root().join("wit"),
+    ] {
         watch(&dir);
     }
 
     let mut cmd = Command::new(cargo);
     for (key, _) in std::env::vars_os() {
         let key_str = key.to_string_lossy();
-        let leaks = key_str.starts_with("CARGO_") && key_str != "CARGO_HOME" && !key_str.starts_with("CARGO_NET")
+        let leaks = key_str.starts_with("CARGO_")
+            && key_str != "CARGO_HOME"
+            && !key_str.starts_with("CARGO_NET")
             || key_str.starts_with("RUSTC")
             || key_str.contains("RUSTFLAGS")
             || key_str == "RUSTDOCFLAGS"
@@ -60,7 +68,9 @@ pub fn build_workspace(workspace: &Path) -> Vec<Component> {
         .arg("--target-dir")
         .arg(&target_dir)
         .current_dir(workspace);
-    let status = cmd.status().unwrap_or_else(|e| panic!("cannot run cargo to build filters: {e}"));
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run cargo to build filters: {e}"));
     if !status.success() {
         panic!(
             "building the filters in {} failed (is the target installed? `rustup target add {TARGET}`)",
@@ -73,7 +83,11 @@ pub fn build_workspace(workspace: &Path) -> Vec<Component> {
         .into_iter()
         .map(|name| {
             let path = out.join(format!("{name}.wasm"));
-            assert!(path.is_file(), "filter {name} was built but {} is missing", path.display());
+            assert!(
+                path.is_file(),
+                "filter {name} was built but {} is missing",
+                path.display()
+            );
             Component { name, path }
         })
         .collect();
@@ -84,10 +98,14 @@ pub fn build_workspace(workspace: &Path) -> Vec<Component> {
 /// The library names of a workspace's members (`[package] name` with `-` → `_`).
 fn members(workspace: &Path) -> Vec<String> {
     let mut names = Vec::new();
-    let Ok(entries) = std::fs::read_dir(workspace) else { return names };
+    let Ok(entries) = std::fs::read_dir(workspace) else {
+        return names;
+    };
     for entry in entries.flatten() {
         let manifest = entry.path().join("Cargo.toml");
-        let Ok(text) = std::fs::read_to_string(&manifest) else { continue };
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
         let in_package = text.split("[package]").nth(1).unwrap_or("");
         let name = in_package.lines().find_map(|l| {
             let l = l.trim();
@@ -107,7 +125,9 @@ fn repo_root() -> PathBuf {
 
 /// `<outer target dir>/wasm-guests`, found from `OUT_DIR` (`<target>/<profile>/build/<pkg>/out`).
 fn guest_target_dir() -> PathBuf {
-    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("build_workspace runs from a build script"));
+    let out_dir = PathBuf::from(
+        std::env::var_os("OUT_DIR").expect("build_workspace runs from a build script"),
+    );
     out_dir
         .ancestors()
         .find(|p| p.file_name().is_some_and(|n| n == "build"))
@@ -120,7 +140,9 @@ fn guest_target_dir() -> PathBuf {
 fn watch(dir: &Path) {
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {

@@ -107,7 +107,10 @@ pub struct Classification {
 impl Classification {
     /// The `blame` label, `Unknown` when absent.
     pub fn blame(&self) -> Blame {
-        self.labels.get(BLAME).and_then(|b| Blame::parse(b)).unwrap_or(Blame::Unknown)
+        self.labels
+            .get(BLAME)
+            .and_then(|b| Blame::parse(b))
+            .unwrap_or(Blame::Unknown)
     }
 
     /// The `category` label, when set.

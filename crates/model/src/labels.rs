@@ -20,8 +20,13 @@ pub enum Blame {
 
 impl Blame {
     /// Every blame, in report order.
-    pub const ALL: [Blame; 5] =
-        [Blame::User, Blame::System, Blame::Resource, Blame::Dependency, Blame::Unknown];
+    pub const ALL: [Blame; 5] = [
+        Blame::User,
+        Blame::System,
+        Blame::Resource,
+        Blame::Dependency,
+        Blame::Unknown,
+    ];
 
     /// The label value.
     pub fn as_str(self) -> &'static str {
@@ -62,7 +67,12 @@ pub struct OutputLimits {
 
 impl Default for OutputLimits {
     fn default() -> Self {
-        OutputLimits { max_labels: 16, max_key_len: 64, max_value_len: 512, max_reason_len: 1024 }
+        OutputLimits {
+            max_labels: 16,
+            max_key_len: 64,
+            max_value_len: 512,
+            max_reason_len: 1024,
+        }
     }
 }
 
@@ -88,10 +98,15 @@ pub enum LabelError {
 /// Checks one label against `limits` and the canonical key rules.
 pub fn validate_label(key: &str, value: &str, limits: &OutputLimits) -> Result<(), LabelError> {
     if key.len() > limits.max_key_len {
-        return Err(LabelError::KeyTooLong { len: key.len(), max: limits.max_key_len });
+        return Err(LabelError::KeyTooLong {
+            len: key.len(),
+            max: limits.max_key_len,
+        });
     }
     let key_ok = !key.is_empty()
-        && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if !key_ok {
         return Err(LabelError::BadKey(key.to_owned()));
     }
@@ -117,10 +132,25 @@ mod tests {
         let l = OutputLimits::default();
         assert!(validate_label("blame", "user", &l).is_ok());
         assert!(validate_label("acme.team-1_x", "v", &l).is_ok());
-        assert_eq!(validate_label("blame", "nobody", &l), Err(LabelError::BadBlame("nobody".into())));
-        assert_eq!(validate_label("Blame", "user", &l), Err(LabelError::BadKey("Blame".into())));
-        assert_eq!(validate_label("", "user", &l), Err(LabelError::BadKey(String::new())));
-        assert!(matches!(validate_label(&"k".repeat(65), "", &l), Err(LabelError::KeyTooLong { .. })));
-        assert!(matches!(validate_label("k", &"v".repeat(513), &l), Err(LabelError::ValueTooLong { .. })));
+        assert_eq!(
+            validate_label("blame", "nobody", &l),
+            Err(LabelError::BadBlame("nobody".into()))
+        );
+        assert_eq!(
+            validate_label("Blame", "user", &l),
+            Err(LabelError::BadKey("Blame".into()))
+        );
+        assert_eq!(
+            validate_label("", "user", &l),
+            Err(LabelError::BadKey(String::new()))
+        );
+        assert!(matches!(
+            validate_label(&"k".repeat(65), "", &l),
+            Err(LabelError::KeyTooLong { .. })
+        ));
+        assert!(matches!(
+            validate_label("k", &"v".repeat(513), &l),
+            Err(LabelError::ValueTooLong { .. })
+        ));
     }
 }

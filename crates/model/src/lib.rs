@@ -12,9 +12,9 @@ mod record;
 mod stuck;
 
 pub use classification::{Classification, FilterMode, FilterReport, Outcome, SkipReason};
-pub use labels::{Blame, BLAME, CATEGORY, LabelError, OutputLimits, validate_label};
+pub use labels::{BLAME, Blame, CATEGORY, LabelError, OutputLimits, validate_label};
 pub use record::{
-    FailureContext, FailureRecord, FailureType, Frame, Origin, RecordError, RecordLimits,
-    Relation, Throwable,
+    FailureContext, FailureRecord, FailureType, Frame, Origin, RecordError, RecordLimits, Relation,
+    Throwable,
 };
 pub use stuck::{HeldLock, Progress, StuckSample, ThreadSample, ThreadState};

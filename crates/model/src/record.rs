@@ -176,7 +176,11 @@ pub struct RecordLimits {
 
 impl Default for RecordLimits {
     fn default() -> Self {
-        RecordLimits { max_throwables: 64, max_frames: 256, max_text: 4096 }
+        RecordLimits {
+            max_throwables: 64,
+            max_frames: 256,
+            max_text: 4096,
+        }
     }
 }
 
@@ -185,7 +189,12 @@ impl FailureRecord {
     pub fn single(class: impl Into<String>, message: Option<String>, frames: Vec<Frame>) -> Self {
         FailureRecord {
             context: FailureContext::default(),
-            throwables: vec![Throwable { class: class.into(), message, frames, ..Default::default() }],
+            throwables: vec![Throwable {
+                class: class.into(),
+                message,
+                frames,
+                ..Default::default()
+            }],
             truncated: false,
         }
     }
@@ -240,7 +249,11 @@ impl FailureRecord {
             }
         }
         let mut chain = Vec::new();
-        let mut at = if self.throwables.is_empty() { None } else { Some(0) };
+        let mut at = if self.throwables.is_empty() {
+            None
+        } else {
+            Some(0)
+        };
         while let Some(i) = at {
             if chain.len() > self.throwables.len() {
                 break; // only reachable on an unvalidated, cyclic record
@@ -283,9 +296,9 @@ impl FailureRecord {
         for t in &mut self.throwables {
             if t.frames.len() > limits.max_frames {
                 cut = true;
-                t.frames_omitted = t
-                    .frames_omitted
-                    .saturating_add(u32::try_from(t.frames.len() - limits.max_frames).unwrap_or(u32::MAX));
+                t.frames_omitted = t.frames_omitted.saturating_add(
+                    u32::try_from(t.frames.len() - limits.max_frames).unwrap_or(u32::MAX),
+                );
                 t.frames.truncate(limits.max_frames);
             }
             cut |= cut_text(&mut t.class, limits.max_text);
@@ -309,7 +322,11 @@ impl FailureRecord {
         let tail = max - head;
         let mut keep = vec![false; self.throwables.len()];
         if spine.len() > max {
-            for &i in spine.iter().take(head).chain(spine.iter().skip(spine.len() - tail)) {
+            for &i in spine
+                .iter()
+                .take(head)
+                .chain(spine.iter().skip(spine.len() - tail))
+            {
                 keep[i] = true;
             }
         } else {
@@ -409,10 +426,22 @@ mod tests {
     fn validate_refuses_forward_parent_and_double_cause() {
         let mut r = chain(3);
         r.throwables[1].parent = Some(2);
-        assert_eq!(r.validate(), Err(RecordError::BadParent { index: 1, parent: 2 }));
+        assert_eq!(
+            r.validate(),
+            Err(RecordError::BadParent {
+                index: 1,
+                parent: 2
+            })
+        );
         let mut r = chain(3);
         r.throwables[2].parent = Some(0);
-        assert_eq!(r.validate(), Err(RecordError::TwoCauses { index: 2, parent: 0 }));
+        assert_eq!(
+            r.validate(),
+            Err(RecordError::TwoCauses {
+                index: 2,
+                parent: 0
+            })
+        );
         assert_eq!(FailureRecord::default().validate(), Err(RecordError::Empty));
     }
 
@@ -442,6 +471,9 @@ mod tests {
         let r = chain(3);
         let text = serde_json::to_string(&r).unwrap();
         assert_eq!(FailureRecord::from_json(&text).unwrap(), r);
-        assert!(matches!(FailureRecord::from_json("{"), Err(RecordError::Json(_))));
+        assert!(matches!(
+            FailureRecord::from_json("{"),
+            Err(RecordError::Json(_))
+        ));
     }
 }

@@ -45,7 +45,8 @@ mod verdict;
 mod view;
 
 pub use bindings::faultline::classifier::types as wit;
-pub use verdict::{Blame, Verdict};
+pub use faultline_model::Blame;
+pub use verdict::Verdict;
 pub use view::{Context, Failure, Frame, Stuck, Thread, Throwable};
 pub use wit::{FailureType, Origin, Progress, Relation, ThreadState};
 
@@ -111,7 +112,8 @@ pub mod __private {
     }
 
     pub fn init<F: Filter>(config: &str) -> Result<(), String> {
-        let config: F::Config = serde_json::from_str(config).map_err(|e| format!("invalid config: {e}"))?;
+        let config: F::Config =
+            serde_json::from_str(config).map_err(|e| format!("invalid config: {e}"))?;
         let filter = F::new(config)?;
         INSTANCE.with(|i| *i.borrow_mut() = Some(Box::new(filter)));
         Ok(())

@@ -1,30 +1,8 @@
 //! What a filter answers.
 
+use faultline_model::Blame;
+
 use crate::wit;
-
-/// Whose fault a failure was: the values of the `blame` label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Blame {
-    User,
-    System,
-    Resource,
-    Dependency,
-    Unknown,
-}
-
-impl Blame {
-    /// The label value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Blame::User => "user",
-            Blame::System => "system",
-            Blame::Resource => "resource",
-            Blame::Dependency => "dependency",
-            Blame::Unknown => "unknown",
-        }
-    }
-}
 
 /// Labels to set and whether the chain stops; built fluently.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -84,7 +62,11 @@ impl Verdict {
 
     pub(crate) fn into_wit(self) -> wit::Verdict {
         wit::Verdict {
-            labels: self.labels.into_iter().map(|(key, value)| wit::Label { key, value }).collect(),
+            labels: self
+                .labels
+                .into_iter()
+                .map(|(key, value)| wit::Label { key, value })
+                .collect(),
             stop: self.stop,
             reason: self.reason,
         }

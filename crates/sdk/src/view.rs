@@ -16,11 +16,24 @@ fn non_empty(s: &str) -> Option<&str> {
 }
 
 fn labels<'a>(strings: &'a str, table: Table<'a>) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-    table.rows().map(move |r| (abi::text(strings, r.span(abi::label::KEY)), abi::text(strings, r.span(abi::label::VALUE))))
+    table.rows().map(move |r| {
+        (
+            abi::text(strings, r.span(abi::label::KEY)),
+            abi::text(strings, r.span(abi::label::VALUE)),
+        )
+    })
 }
 
-fn frame_range<'a>(strings: &'a str, frames: Table<'a>, start: u32, len: u32) -> impl DoubleEndedIterator<Item = Frame<'a>> + 'a {
-    frames.range(start, len).rows().map(move |row| Frame { strings, row })
+fn frame_range<'a>(
+    strings: &'a str,
+    frames: Table<'a>,
+    start: u32,
+    len: u32,
+) -> impl DoubleEndedIterator<Item = Frame<'a>> + 'a {
+    frames
+        .range(start, len)
+        .rows()
+        .map(move |row| Frame { strings, row })
 }
 
 fn origin(word: u32) -> Origin {
@@ -46,11 +59,20 @@ impl<'a> Failure<'a> {
     /// Wraps the raw WIT record.
     pub fn new(rec: &'a wit::FailureRecord) -> Self {
         let [throwables, frames, labels] = abi::split(&rec.tables, abi::FAILURE_TABLES);
-        Failure { rec, throwables, frames, labels }
+        Failure {
+            rec,
+            throwables,
+            frames,
+            labels,
+        }
     }
 
     fn at(&self, index: usize) -> Option<Throwable<'a>> {
-        self.throwables.row(index).map(|row| Throwable { failure: *self, row, index })
+        self.throwables.row(index).map(|row| Throwable {
+            failure: *self,
+            row,
+            index,
+        })
     }
 
     /// The top-level exception.
@@ -93,7 +115,10 @@ impl<'a> Failure<'a> {
 
     /// Where and when the failure happened.
     pub fn context(&self) -> Context<'a> {
-        Context { strings: &self.rec.strings, raw: &self.rec.context }
+        Context {
+            strings: &self.rec.strings,
+            raw: &self.rec.context,
+        }
     }
 
     /// The value an earlier filter set for `key`.
@@ -154,7 +179,10 @@ impl<'a> Throwable<'a> {
 
     /// Frames, innermost first.
     pub fn frames(&self) -> impl DoubleEndedIterator<Item = Frame<'a>> + 'a {
-        let (start, len) = (self.row.word(abi::throwable::FRAMES_START), self.row.word(abi::throwable::FRAMES_LEN));
+        let (start, len) = (
+            self.row.word(abi::throwable::FRAMES_START),
+            self.row.word(abi::throwable::FRAMES_LEN),
+        );
         frame_range(&self.failure.rec.strings, self.failure.frames, start, len)
     }
 
@@ -194,7 +222,10 @@ impl<'a> Throwable<'a> {
 
     fn children(&self, relation: Relation) -> impl Iterator<Item = Throwable<'a>> + 'a {
         let index = self.index;
-        self.failure.throwables().skip(index + 1).filter(move |t| t.parent_index() == Some(index) && t.relation() == relation)
+        self.failure
+            .throwables()
+            .skip(index + 1)
+            .filter(move |t| t.parent_index() == Some(index) && t.relation() == relation)
     }
 
     /// Its `Caused by:`.
@@ -309,11 +340,21 @@ impl<'a> Stuck<'a> {
     /// Wraps the raw WIT sample.
     pub fn new(raw: &'a wit::StuckSample) -> Self {
         let [threads, frames, locks, labels] = abi::split(&raw.tables, abi::STUCK_TABLES);
-        Stuck { raw, threads, frames, locks, labels }
+        Stuck {
+            raw,
+            threads,
+            frames,
+            locks,
+            labels,
+        }
     }
 
     fn at(&self, index: usize) -> Option<Thread<'a>> {
-        self.threads.row(index).map(|row| Thread { sample: *self, row, index })
+        self.threads.row(index).map(|row| Thread {
+            sample: *self,
+            row,
+            index,
+        })
     }
 
     /// Every sampled thread.
@@ -334,12 +375,17 @@ impl<'a> Stuck<'a> {
 
     /// Which task, where.
     pub fn context(&self) -> Context<'a> {
-        Context { strings: &self.raw.strings, raw: &self.raw.context }
+        Context {
+            strings: &self.raw.strings,
+            raw: &self.raw.context,
+        }
     }
 
     /// The value an earlier filter set for `key`.
     pub fn label(&self, key: &str) -> Option<&'a str> {
-        labels(&self.raw.strings, self.labels).find(|(k, _)| *k == key).map(|(_, v)| v)
+        labels(&self.raw.strings, self.labels)
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
     }
 }
 
@@ -380,7 +426,10 @@ impl<'a> Thread<'a> {
     }
     /// Frames, innermost first.
     pub fn frames(&self) -> impl DoubleEndedIterator<Item = Frame<'a>> + 'a {
-        let (start, len) = (self.row.word(abi::thread::FRAMES_START), self.row.word(abi::thread::FRAMES_LEN));
+        let (start, len) = (
+            self.row.word(abi::thread::FRAMES_START),
+            self.row.word(abi::thread::FRAMES_LEN),
+        );
         frame_range(&self.sample.raw.strings, self.sample.frames, start, len)
     }
     /// The lock it waits for.
@@ -389,7 +438,8 @@ impl<'a> Thread<'a> {
     }
     /// The thread holding the lock it waits for.
     pub fn lock_owner(&self) -> Option<Thread<'a>> {
-        self.sample.at(self.row.index(abi::thread::LOCK_OWNER)? as usize)
+        self.sample
+            .at(self.row.index(abi::thread::LOCK_OWNER)? as usize)
     }
     /// Locks it holds, with the depth of the frame that took each.
     pub fn locks_held(&self) -> impl Iterator<Item = (u32, &'a str)> + 'a {
@@ -398,6 +448,11 @@ impl<'a> Thread<'a> {
             .locks
             .rows()
             .filter(move |l| l.word(abi::lock::THREAD) as usize == index)
-            .map(move |l| (l.word(abi::lock::DEPTH), abi::text(strings, l.span(abi::lock::LOCK))))
+            .map(move |l| {
+                (
+                    l.word(abi::lock::DEPTH),
+                    abi::text(strings, l.span(abi::lock::LOCK)),
+                )
+            })
     }
 }
