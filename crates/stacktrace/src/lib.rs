@@ -1,1 +1,78 @@
-//! stub
+//! Parses Java stack traces (`Throwable.printStackTrace()` output, in logs or
+//! in Flink's REST exception history) into Faultline failure records, and
+//! tells the origin (user, Flink, JDK, library) of every frame.
+//!
+//! ```
+//! use faultline_stacktrace::{parse, OriginRules};
+//! let text = "java.lang.IllegalStateException: boom\n\tat com.acme.Job.map(Job.java:12)\n";
+//! let rules = OriginRules::default().with_user_prefix("com.acme");
+//! let record = parse(text, &rules).unwrap();
+//! assert_eq!(record.throwables[0].class, "java.lang.IllegalStateException");
+//! assert_eq!(record.throwables[0].frames[0].origin, faultline_model::Origin::User);
+//! ```
+
+mod json;
+mod origin;
+mod text;
+
+use faultline_model::{FailureRecord, RecordError, RecordLimits};
+
+pub use origin::{JarError, OriginRules};
+
+/// Why an input could not be turned into a failure record.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ParseError {
+    /// The input is empty or only whitespace.
+    #[error("the input is empty")]
+    Empty,
+    /// The input contains NUL bytes or is not valid UTF-8.
+    #[error("the input is not text (NUL bytes or invalid UTF-8)")]
+    NotText,
+    /// No Java exception header was recognised.
+    #[error("no Java exception found in the input (expected a line like `java.lang.Exception: message`)")]
+    NoException,
+    /// The input looked like JSON but is not valid or not of a known shape.
+    #[error("invalid JSON input: {0}")]
+    Json(String),
+    /// A JSON failure record broke the record's invariants.
+    #[error("invalid failure record: {0}")]
+    InvalidRecord(RecordError),
+}
+
+/// Parses the first Java stack trace in `text` into a validated record, cut
+/// to [`RecordLimits::default`], with frame origins filled in by `rules`.
+///
+/// Leading log lines are skipped, `kubectl logs --timestamps` prefixes and
+/// `\r` are stripped, and parsing stops at the first line after the trace
+/// that is not part of it (so of several traces the first one is the record).
+pub fn parse(text: &str, rules: &OriginRules) -> Result<FailureRecord, ParseError> {
+    let mut record = text::parse_trace(text)?;
+    finish(&mut record, rules)?;
+    Ok(record)
+}
+
+/// Parses raw input: a JSON failure record, a JSON Flink exception-history
+/// entry (or corpus line) with a `stacktrace` field, or stack-trace text.
+pub fn parse_input(bytes: &[u8], rules: &OriginRules) -> Result<FailureRecord, ParseError> {
+    if bytes.contains(&0) {
+        return Err(ParseError::NotText);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| ParseError::NotText)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    if trimmed.starts_with('{') {
+        return json::parse_json(trimmed, rules);
+    }
+    parse(text, rules)
+}
+
+/// Validates, truncates to the default limits and fills origins.
+fn finish(record: &mut FailureRecord, rules: &OriginRules) -> Result<(), ParseError> {
+    record.validate().map_err(ParseError::InvalidRecord)?;
+    record.truncate(&RecordLimits::default());
+    rules.apply(record);
+    Ok(())
+}
