@@ -193,7 +193,7 @@ fn kubectl_timestamps_and_crlf() {
     assert!(text.contains("\r\n") && text.starts_with("2024-05-01T10:00:00.123456789Z "));
     let r = load("kubectl_timestamps.txt");
     assert_shape(&r, &suppressed_shape());
-    assert_eq!(r, load("suppressed.txt"));
+    assert_eq!(mask_main(r), mask_main(load("suppressed.txt")));
 }
 
 #[test]
@@ -269,16 +269,20 @@ fn uncaught_in_thread() {
     assert_eq!((last.class.as_str(), last.method.as_str(), last.line), ("java.lang.Thread", "run", Some(840)));
 }
 
-#[test]
-fn logged_first_trace_wins() {
-    let r = load("logged.txt");
-    assert_eq!(r.throwables, load("nested_causes.txt").throwables.into_iter().map(|mut t| {
-        // Only the caller line in main differs between the two captures.
+/// The two captures of a scenario differ only in the calling line in `main`.
+fn mask_main(mut r: FailureRecord) -> FailureRecord {
+    for t in &mut r.throwables {
         for f in &mut t.frames {
             if f.method == "main" && f.class == "TraceFixtures" {
-                f.line = Some(227);
+                f.line = None;
             }
         }
-        t
-    }).collect::<Vec<_>>());
+    }
+    r
+}
+
+#[test]
+fn logged_first_trace_wins() {
+    // Leading log lines are skipped; the trace ends at the next log line.
+    assert_eq!(mask_main(load("logged.txt")), mask_main(load("nested_causes.txt")));
 }
