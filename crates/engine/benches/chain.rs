@@ -68,8 +68,14 @@ fn bench(c: &mut Criterion) {
     let six = chain(&engine, &RULES);
     assert_eq!(six.classify(&record).labels.len(), 3);
 
-    let trivial = Manifest::parse(&format!("[[filter]]\nname = \"fixed\"\npath = {FIXED:?}\n"), std::path::Path::new("t.toml")).unwrap();
-    let trivial = Chain::from_manifest(&engine, trivial, |spec| std::fs::read(&spec.path).map_err(|e| e.to_string()));
+    let trivial = Manifest::parse(
+        &format!("[[filter]]\nname = \"fixed\"\npath = {FIXED:?}\n"),
+        std::path::Path::new("t.toml"),
+    )
+    .unwrap();
+    let trivial = Chain::from_manifest(&engine, trivial, |spec| {
+        std::fs::read(&spec.path).map_err(|e| e.to_string())
+    });
     let tiny = FailureRecord::single("E", None, vec![]);
 
     let mut g = c.benchmark_group("classify 50 frames x 3 causes");
@@ -79,8 +85,12 @@ fn bench(c: &mut Criterion) {
     g.bench_function("wasm: 6-filter chain", |b| {
         b.iter(|| black_box(six.classify(black_box(&record))))
     });
-    g.bench_function("wasm floor: empty answer to a 1-exception record", |b| b.iter(|| black_box(trivial.classify(black_box(&tiny)))));
-    g.bench_function("wasm floor: empty answer to the record", |b| b.iter(|| black_box(trivial.classify(black_box(&record)))));
+    g.bench_function("wasm floor: empty answer to a 1-exception record", |b| {
+        b.iter(|| black_box(trivial.classify(black_box(&tiny))))
+    });
+    g.bench_function("wasm floor: empty answer to the record", |b| {
+        b.iter(|| black_box(trivial.classify(black_box(&record))))
+    });
     g.bench_function("native: 1 rule", |b| {
         b.iter(|| black_box(native_rule(black_box(&record), RULES[0])))
     });

@@ -386,3 +386,85 @@ fn compiled_components_are_cached_on_disk() {
     assert!(c3.problems().is_empty());
     assert!(std::fs::metadata(&cached[0]).unwrap().len() > 1000);
 }
+
+mod arbitrary {
+    use super::*;
+    use faultline_model::Frame;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![Just(String::new()), "[a-zA-Z.$/]{1,40}", "\\PC{0,20}"]
+    }
+
+    fn frame() -> impl Strategy<Value = Frame> {
+        (
+            text(),
+            text(),
+            proptest::option::of(text()),
+            proptest::option::of(any::<u32>()),
+            any::<bool>(),
+            0..5u8,
+        )
+            .prop_map(|(class, method, file, line, native, o)| Frame {
+                class,
+                method,
+                file,
+                line,
+                native,
+                origin: [
+                    Origin::Unknown,
+                    Origin::User,
+                    Origin::Flink,
+                    Origin::Jdk,
+                    Origin::Library,
+                ][o as usize],
+            })
+    }
+
+    /// Records that need not be valid: parents may point anywhere, even at themselves.
+    fn record() -> impl Strategy<Value = FailureRecord> {
+        let throwable = (
+            text(),
+            proptest::option::of(text()),
+            proptest::collection::vec(frame(), 0..8),
+            proptest::option::of(0..12u32),
+            0..3u8,
+            any::<bool>(),
+        )
+            .prop_map(
+                |(class, message, frames, parent, rel, circular)| Throwable {
+                    class,
+                    message,
+                    frames,
+                    parent,
+                    relation: [Relation::Root, Relation::Cause, Relation::Suppressed][rel as usize],
+                    circular,
+                    ..Default::default()
+                },
+            );
+        proptest::collection::vec(throwable, 0..12).prop_map(|throwables| FailureRecord {
+            throwables,
+            ..Default::default()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        /// Whatever the record, the engine and the SDK's views neither panic nor trap.
+        #[test]
+        fn any_record_classifies_without_failure(r in record()) {
+            thread_local! {
+                static CHAIN: (Chain, tempfile::TempDir) = {
+                    let e = engine(None);
+                    chain(&e, &entry("echo", filters::ECHO, "[filter.limits]\ntimeout-ms = 2000\nmax-value-len = 100000"))
+                };
+            }
+            CHAIN.with(|(chain, _)| {
+                let result = chain.classify(&r);
+                prop_assert_eq!(&result.filters[0].outcome, &Outcome::Ok, "{:?}", result.filters[0]);
+                Ok(())
+            })?;
+        }
+    }
+}
