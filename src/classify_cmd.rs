@@ -38,9 +38,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         rules = rules.with_user_prefix(prefix.clone());
     }
     for jar in &args.user_jars {
-        rules
-            .add_user_jar(jar)
-            .with_context(|| format!("cannot read user jar {}", jar.display()))?;
+        rules.add_user_jar(jar).context("bad --user-jar")?;
     }
     let record = faultline_stacktrace::parse_input(&bytes, &rules)
         .with_context(|| format!("cannot read a failure from {}", args.input.display()))?;

@@ -229,7 +229,7 @@ fn bad_input_and_bad_chains_fail_with_one_clear_line() {
             ],
             None,
         ),
-        "cannot read user jar /no/such.jar",
+        "bad --user-jar: cannot open jar /no/such.jar",
     );
     let usage = faultline(&["classify"], None);
     assert_eq!(usage.status.code(), Some(2));

@@ -242,10 +242,10 @@ impl FailureRecord {
     pub fn cause_chain(&self) -> Vec<usize> {
         let mut cause_of = vec![None; self.throwables.len()];
         for (i, t) in self.throwables.iter().enumerate() {
-            if let (Some(p), Relation::Cause) = (t.parent, t.relation) {
-                if let Some(slot) = cause_of.get_mut(p as usize) {
-                    slot.get_or_insert(i);
-                }
+            if let (Some(p), Relation::Cause) = (t.parent, t.relation)
+                && let Some(slot) = cause_of.get_mut(p as usize)
+            {
+                slot.get_or_insert(i);
             }
         }
         let mut chain = Vec::new();

@@ -50,11 +50,18 @@ pub(crate) fn parse_json(text: &str, rules: &OriginRules) -> Result<FailureRecor
 /// Flink's entries do not say the failure type, so it is guessed: `Task` when
 /// a `taskName` is present (the failure was reported by one task), otherwise
 /// `Global`. A `failureType` field, when present, wins over the guess.
-fn history_entry(entry: &Map<String, Value>, rules: &OriginRules) -> Result<FailureRecord, ParseError> {
+fn history_entry(
+    entry: &Map<String, Value>,
+    rules: &OriginRules,
+) -> Result<FailureRecord, ParseError> {
     let stacktrace = match entry.get("stacktrace") {
         Some(Value::String(s)) => s.as_str(),
         Some(Value::Null) | None => "",
-        Some(_) => return Err(ParseError::Json("field \"stacktrace\" must be a string".into())),
+        Some(_) => {
+            return Err(ParseError::Json(
+                "field \"stacktrace\" must be a string".into(),
+            ));
+        }
     };
     let str_field = |keys: &[&str]| {
         keys.iter()
@@ -75,14 +82,23 @@ fn history_entry(entry: &Map<String, Value>, rules: &OriginRules) -> Result<Fail
     let task_name = str_field(&["taskName", "task_name"]);
     let failure_type = str_field(&["failureType", "failure_type"])
         .and_then(|s| failure_type(&s))
-        .unwrap_or(if task_name.is_some() { FailureType::Task } else { FailureType::Global });
-    let int_field = |keys: &[&str]| keys.iter().find_map(|k| entry.get(*k).and_then(Value::as_i64));
+        .unwrap_or(if task_name.is_some() {
+            FailureType::Task
+        } else {
+            FailureType::Global
+        });
+    let int_field = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| entry.get(*k).and_then(Value::as_i64))
+    };
     record.context = FailureContext {
         job_id: str_field(&["jobId", "job_id"]),
         job_name: str_field(&["jobName", "job_name"]),
         task_name,
-        subtask_index: int_field(&["subtaskIndex", "subtask_index"]).and_then(|n| u32::try_from(n).ok()),
-        attempt_number: int_field(&["attemptNumber", "attempt_number"]).and_then(|n| u32::try_from(n).ok()),
+        subtask_index: int_field(&["subtaskIndex", "subtask_index"])
+            .and_then(|n| u32::try_from(n).ok()),
+        attempt_number: int_field(&["attemptNumber", "attempt_number"])
+            .and_then(|n| u32::try_from(n).ok()),
         failure_type,
         task_manager_id: str_field(&["taskManagerId", "task_manager_id"]),
         task_manager_host: str_field(&["endpoint", "location"]).and_then(|s| host_of(&s)),
@@ -125,7 +141,10 @@ mod tests {
 
     #[test]
     fn hosts() {
-        assert_eq!(host_of("tm-1.example:6121").as_deref(), Some("tm-1.example"));
+        assert_eq!(
+            host_of("tm-1.example:6121").as_deref(),
+            Some("tm-1.example")
+        );
         assert_eq!(host_of("10.0.0.7:39121").as_deref(), Some("10.0.0.7"));
         assert_eq!(host_of("[::1]:6121").as_deref(), Some("::1"));
         assert_eq!(host_of("localhost").as_deref(), Some("localhost"));

@@ -11,6 +11,8 @@
 //! assert_eq!(record.throwables[0].frames[0].origin, faultline_model::Origin::User);
 //! ```
 
+#![warn(missing_docs)]
+
 mod json;
 mod origin;
 mod text;
@@ -29,7 +31,9 @@ pub enum ParseError {
     #[error("the input is not text (NUL bytes or invalid UTF-8)")]
     NotText,
     /// No Java exception header was recognised.
-    #[error("no Java exception found in the input (expected a line like `java.lang.Exception: message`)")]
+    #[error(
+        "no Java exception found in the input (expected a line like `java.lang.Exception: message`)"
+    )]
     NoException,
     /// The input looked like JSON but is not valid or not of a known shape.
     #[error("invalid JSON input: {0}")]

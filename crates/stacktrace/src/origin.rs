@@ -9,7 +9,9 @@ use faultline_model::{FailureRecord, Origin};
 const FLINK: &[&str] = &["org.apache.flink"];
 
 /// The Java platform.
-const JDK: &[&str] = &["java", "javax", "jdk", "sun", "com.sun", "org.w3c", "org.xml"];
+const JDK: &[&str] = &[
+    "java", "javax", "jdk", "sun", "com.sun", "org.w3c", "org.xml",
+];
 
 /// Well-known third-party libraries.
 const LIBRARY: &[&str] = &[
@@ -68,7 +70,7 @@ pub struct OriginRules {
 #[derive(Debug, thiserror::Error)]
 pub enum JarError {
     /// The file could not be opened.
-    #[error("cannot open jar {}: {source}", path.display())]
+    #[error("cannot open jar {}", path.display())]
     Open {
         /// The jar's path.
         path: PathBuf,
@@ -76,7 +78,7 @@ pub enum JarError {
         source: std::io::Error,
     },
     /// The file is not a readable jar (zip) archive.
-    #[error("cannot read jar {}: {source}", path.display())]
+    #[error("cannot read jar {}", path.display())]
     Zip {
         /// The jar's path.
         path: PathBuf,
@@ -103,10 +105,16 @@ impl OriginRules {
 
     /// Adds every class of a jar as user code; returns how many new classes were added.
     pub fn add_user_jar(&mut self, jar: &Path) -> Result<usize, JarError> {
-        let file = std::fs::File::open(jar)
-            .map_err(|source| JarError::Open { path: jar.to_path_buf(), source })?;
-        let archive = zip::ZipArchive::new(std::io::BufReader::new(file))
-            .map_err(|source| JarError::Zip { path: jar.to_path_buf(), source })?;
+        let file = std::fs::File::open(jar).map_err(|source| JarError::Open {
+            path: jar.to_path_buf(),
+            source,
+        })?;
+        let archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|source| {
+            JarError::Zip {
+                path: jar.to_path_buf(),
+                source,
+            }
+        })?;
         let mut added = 0;
         for name in archive.file_names() {
             if let Some(class) = class_of_entry(name)
@@ -138,7 +146,10 @@ impl OriginRules {
                 }
             }
         };
-        consider(&mut self.user_prefixes.iter().map(String::as_str), Origin::User);
+        consider(
+            &mut self.user_prefixes.iter().map(String::as_str),
+            Origin::User,
+        );
         consider(&mut FLINK.iter().copied(), Origin::Flink);
         consider(&mut JDK.iter().copied(), Origin::Jdk);
         consider(&mut LIBRARY.iter().copied(), Origin::Library);
@@ -201,17 +212,29 @@ mod tests {
     #[test]
     fn builtin_prefixes() {
         let r = OriginRules::default();
-        assert_eq!(r.origin("org.apache.flink.runtime.taskmanager.Task"), Origin::Flink);
+        assert_eq!(
+            r.origin("org.apache.flink.runtime.taskmanager.Task"),
+            Origin::Flink
+        );
         assert_eq!(
             r.origin("org.apache.flink.shaded.netty4.io.netty.channel.AbstractChannel"),
             Origin::Flink
         );
         assert_eq!(r.origin("java.lang.Thread"), Origin::Jdk);
-        assert_eq!(r.origin("jdk.internal.reflect.NativeMethodAccessorImpl"), Origin::Jdk);
+        assert_eq!(
+            r.origin("jdk.internal.reflect.NativeMethodAccessorImpl"),
+            Origin::Jdk
+        );
         assert_eq!(r.origin("sun.nio.ch.IOUtil"), Origin::Jdk);
         assert_eq!(r.origin("com.sun.proxy.$Proxy12"), Origin::Jdk);
-        assert_eq!(r.origin("java.lang.invoke.LambdaForm$DMH/0x00000008000c4000"), Origin::Jdk);
-        assert_eq!(r.origin("org.apache.kafka.clients.consumer.KafkaConsumer"), Origin::Library);
+        assert_eq!(
+            r.origin("java.lang.invoke.LambdaForm$DMH/0x00000008000c4000"),
+            Origin::Jdk
+        );
+        assert_eq!(
+            r.origin("org.apache.kafka.clients.consumer.KafkaConsumer"),
+            Origin::Library
+        );
         assert_eq!(r.origin("scala.collection.immutable.List"), Origin::Library);
         assert_eq!(r.origin("com.acme.Job"), Origin::Unknown);
         assert_eq!(r.origin("javafoo.Bar"), Origin::Unknown);
@@ -225,7 +248,10 @@ mod tests {
             .with_user_prefix("org.apache.flink.examples.");
         assert_eq!(r.origin("com.acme.Job"), Origin::User);
         assert_eq!(r.origin("com.acmex.Job"), Origin::Unknown);
-        assert_eq!(r.origin("org.apache.flink.examples.WordCount"), Origin::User);
+        assert_eq!(
+            r.origin("org.apache.flink.examples.WordCount"),
+            Origin::User
+        );
         assert_eq!(r.origin("org.apache.flink.runtime.Task"), Origin::Flink);
     }
 
@@ -261,9 +287,15 @@ mod tests {
 
     #[test]
     fn jar_entries() {
-        assert_eq!(class_of_entry("com/acme/Job$1.class").as_deref(), Some("com.acme.Job$1"));
+        assert_eq!(
+            class_of_entry("com/acme/Job$1.class").as_deref(),
+            Some("com.acme.Job$1")
+        );
         assert_eq!(class_of_entry("Top.class").as_deref(), Some("Top"));
-        assert_eq!(class_of_entry("BOOT-INF/classes/a/B.class").as_deref(), Some("a.B"));
+        assert_eq!(
+            class_of_entry("BOOT-INF/classes/a/B.class").as_deref(),
+            Some("a.B")
+        );
         assert_eq!(class_of_entry("META-INF/versions/9/a/B.class"), None);
         assert_eq!(class_of_entry("module-info.class"), None);
         assert_eq!(class_of_entry("com/acme/package-info.class"), None);

@@ -6,7 +6,7 @@
 //! them out: a throwable printed with prefix `P` has its frames and its
 //! suppressed throwables at `P + "\t"` and its cause at `P`.
 
-use faultline_model::{FailureRecord, Frame, Relation, Throwable};
+use faultline_model::{FailureRecord, Frame, RecordLimits, Relation, Throwable};
 
 use crate::ParseError;
 
@@ -20,7 +20,11 @@ struct Header<'a> {
 enum Line<'a> {
     Frame(Frame),
     Omitted(u32),
-    Caption { suppressed: bool, depth: usize, rest: &'a str },
+    Caption {
+        suppressed: bool,
+        depth: usize,
+        rest: &'a str,
+    },
     Other,
 }
 
@@ -32,7 +36,7 @@ pub(crate) fn parse_trace(text: &str) -> Result<FailureRecord, ParseError> {
     }
     let lines: Vec<&str> = text.split('\n').map(clean_line).collect();
     let start = find_root(&lines).ok_or(ParseError::NoException)?;
-    let (root_indent, root_text) = split_indent(lines[start.0]);
+    let (root_indent, _) = split_indent(lines[start.0]);
     let mut b = Builder {
         throwables: Vec::new(),
         open: Vec::new(),
@@ -42,13 +46,21 @@ pub(crate) fn parse_trace(text: &str) -> Result<FailureRecord, ParseError> {
         base_tabs: root_indent.0,
         base_spaces: root_indent.1,
     };
-    b.start_root(start.1, root_text);
+    b.start_root(start.1);
+    let max_frames = RecordLimits::default().max_frames;
+    let mut cut = false;
     for raw in &lines[start.0 + 1..] {
         match classify(raw, &mut b) {
             Line::Frame(frame) => {
                 b.end_message();
                 if let Some(t) = b.throwables.last_mut() {
-                    t.frames.push(frame);
+                    if t.frames.len() < max_frames {
+                        t.frames.push(frame);
+                    } else {
+                        // What `FailureRecord::truncate` would cut, never stored.
+                        t.frames_omitted = t.frames_omitted.saturating_add(1);
+                        cut = true;
+                    }
                 }
             }
             Line::Omitted(n) => {
@@ -57,7 +69,11 @@ pub(crate) fn parse_trace(text: &str) -> Result<FailureRecord, ParseError> {
                     t.frames_omitted = t.frames_omitted.saturating_add(n);
                 }
             }
-            Line::Caption { suppressed, depth, rest } => {
+            Line::Caption {
+                suppressed,
+                depth,
+                rest,
+            } => {
                 b.end_message();
                 b.add_child(suppressed, depth, rest);
             }
@@ -75,7 +91,11 @@ pub(crate) fn parse_trace(text: &str) -> Result<FailureRecord, ParseError> {
         }
     }
     b.end_message();
-    Ok(FailureRecord { throwables: b.throwables, ..Default::default() })
+    Ok(FailureRecord {
+        throwables: b.throwables,
+        truncated: cut,
+        ..Default::default()
+    })
 }
 
 /// Builds the flat throwable list.
@@ -95,12 +115,18 @@ struct Builder {
 }
 
 impl Builder {
-    fn start_root(&mut self, header: Header<'_>, _line: &str) {
+    fn start_root(&mut self, header: Header<'_>) {
         self.push(header, None, Relation::Root, false);
         self.open.push(0);
     }
 
-    fn push(&mut self, header: Header<'_>, parent: Option<u32>, relation: Relation, circular: bool) {
+    fn push(
+        &mut self,
+        header: Header<'_>,
+        parent: Option<u32>,
+        relation: Relation,
+        circular: bool,
+    ) {
         self.in_message = header.message.is_some();
         self.throwables.push(Throwable {
             class: header.class.to_string(),
@@ -180,7 +206,11 @@ impl Builder {
             let level = self.open.len().max(1);
             self.space_unit = (spaces / level).max(1);
         }
-        let unit = if self.space_unit == 0 { 4 } else { self.space_unit };
+        let unit = if self.space_unit == 0 {
+            4
+        } else {
+            self.space_unit
+        };
         tabs + spaces / unit
     }
 }
@@ -204,10 +234,17 @@ fn clean_line(line: &str) -> &str {
 fn strip_rfc3339(line: &str) -> Option<&str> {
     let b = line.as_bytes();
     let digits = |range: std::ops::Range<usize>| {
-        b.get(range.clone()).is_some_and(|s| s.iter().all(u8::is_ascii_digit))
+        b.get(range.clone())
+            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
     };
     let at = |i: usize, c: u8| b.get(i) == Some(&c);
-    if !(digits(0..4) && at(4, b'-') && digits(5..7) && at(7, b'-') && digits(8..10) && at(10, b'T')) {
+    if !(digits(0..4)
+        && at(4, b'-')
+        && digits(5..7)
+        && at(7, b'-')
+        && digits(8..10)
+        && at(10, b'T'))
+    {
         return None;
     }
     if !(digits(11..13) && at(13, b':') && digits(14..16) && at(16, b':') && digits(17..19)) {
@@ -299,7 +336,9 @@ fn strip_thread_prefix(text: &str) -> &str {
 fn exception_like(class: &str) -> bool {
     let simple = class.rsplit(['.', '$']).next().unwrap_or(class);
     class.contains('.')
-        && (simple.ends_with("Exception") || simple.ends_with("Error") || simple.ends_with("Throwable"))
+        && (simple.ends_with("Exception")
+            || simple.ends_with("Error")
+            || simple.ends_with("Throwable"))
 }
 
 /// A strict header: a valid Java binary class name, then nothing or `: message`.
@@ -311,10 +350,16 @@ fn strict_header(text: &str) -> Option<Header<'_>> {
     }
     let rest = &text[end..];
     if rest.trim_end().is_empty() {
-        return Some(Header { class, message: None });
+        return Some(Header {
+            class,
+            message: None,
+        });
     }
     let message = rest.strip_prefix(':')?;
-    Some(Header { class, message: Some(message.strip_prefix(' ').unwrap_or(message)) })
+    Some(Header {
+        class,
+        message: Some(message.strip_prefix(' ').unwrap_or(message)),
+    })
 }
 
 /// A lenient header after a caption: falls back to the whole text as class name.
@@ -323,10 +368,14 @@ fn loose_header(text: &str) -> Header<'_> {
         return h;
     }
     match text.split_once(": ") {
-        Some((class, message)) if !class.contains(char::is_whitespace) => {
-            Header { class, message: Some(message) }
-        }
-        _ => Header { class: text.trim_end(), message: None },
+        Some((class, message)) if !class.contains(char::is_whitespace) => Header {
+            class,
+            message: Some(message),
+        },
+        _ => Header {
+            class: text.trim_end(),
+            message: None,
+        },
     }
 }
 
@@ -337,20 +386,35 @@ fn is_class_char(c: char) -> bool {
 fn valid_class_name(class: &str) -> bool {
     !class.is_empty()
         && class.split('.').all(|seg| {
-            seg.chars().next().is_some_and(|c| !c.is_ascii_digit()) && seg.chars().all(is_class_char)
+            seg.chars().next().is_some_and(|c| !c.is_ascii_digit())
+                && seg.chars().all(is_class_char)
         })
 }
 
 /// Classifies one (cleaned) line of a trace.
 fn classify<'a>(raw: &'a str, b: &mut Builder) -> Line<'a> {
     let ((tabs, spaces), text) = split_indent(raw);
-    if let Some(rest) = text.strip_prefix("Caused by: ").or_else(|| text.strip_prefix("Caused by:")) {
+    if let Some(rest) = text
+        .strip_prefix("Caused by: ")
+        .or_else(|| text.strip_prefix("Caused by:"))
+    {
         let depth = b.depth(tabs, spaces, false);
-        return Line::Caption { suppressed: false, depth, rest: rest.trim_start() };
+        return Line::Caption {
+            suppressed: false,
+            depth,
+            rest: rest.trim_start(),
+        };
     }
-    if let Some(rest) = text.strip_prefix("Suppressed: ").or_else(|| text.strip_prefix("Suppressed:")) {
+    if let Some(rest) = text
+        .strip_prefix("Suppressed: ")
+        .or_else(|| text.strip_prefix("Suppressed:"))
+    {
         let depth = b.depth(tabs, spaces, false);
-        return Line::Caption { suppressed: true, depth, rest: rest.trim_start() };
+        return Line::Caption {
+            suppressed: true,
+            depth,
+            rest: rest.trim_start(),
+        };
     }
     if let Some(frame) = parse_frame(text) {
         b.depth(tabs, spaces, true);
@@ -365,7 +429,9 @@ fn classify<'a>(raw: &'a str, b: &mut Builder) -> Line<'a> {
 /// `... 12 more` or `... 12 common frames omitted`.
 fn parse_omitted(text: &str) -> Option<u32> {
     let rest = text.strip_prefix("...")?.trim_start();
-    let digits_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    let digits_end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
     if digits_end == 0 {
         return None;
     }
@@ -373,7 +439,11 @@ fn parse_omitted(text: &str) -> Option<u32> {
     if tail != "more" && tail != "common frames omitted" {
         return None;
     }
-    Some(rest[..digits_end].parse::<u64>().map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX)))
+    Some(
+        rest[..digits_end]
+            .parse::<u64>()
+            .map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+    )
 }
 
 /// Parses `at [loader/][module[@version]/]pkg.Class.method(Location)[ ~[jar:version]]`.
@@ -392,7 +462,11 @@ pub(crate) fn parse_frame(text: &str) -> Option<Frame> {
     if class.is_empty() || method.is_empty() {
         return None;
     }
-    let mut frame = Frame { class: class.to_string(), method: method.to_string(), ..Default::default() };
+    let mut frame = Frame {
+        class: class.to_string(),
+        method: method.to_string(),
+        ..Default::default()
+    };
     match location {
         "Native Method" => frame.native = true,
         "Unknown Source" | "" => {}
@@ -451,21 +525,36 @@ mod tests {
     #[test]
     fn frame_variants() {
         let f = frame("at org.apache.flink.runtime.taskmanager.Task.run(Task.java:566)");
-        assert_eq!((f.class.as_str(), f.method.as_str()), ("org.apache.flink.runtime.taskmanager.Task", "run"));
-        assert_eq!((f.file.as_deref(), f.line, f.native), (Some("Task.java"), Some(566), false));
+        assert_eq!(
+            (f.class.as_str(), f.method.as_str()),
+            ("org.apache.flink.runtime.taskmanager.Task", "run")
+        );
+        assert_eq!(
+            (f.file.as_deref(), f.line, f.native),
+            (Some("Task.java"), Some(566), false)
+        );
 
         let f = frame("at java.base/jdk.internal.misc.Unsafe.park(Native Method)");
-        assert_eq!((f.class.as_str(), f.method.as_str(), f.native), ("jdk.internal.misc.Unsafe", "park", true));
+        assert_eq!(
+            (f.class.as_str(), f.method.as_str(), f.native),
+            ("jdk.internal.misc.Unsafe", "park", true)
+        );
         assert_eq!((f.file, f.line), (None, None));
 
         let f = frame("at com.acme.X.y(Unknown Source)");
-        assert_eq!((f.class.as_str(), f.file, f.line), ("com.acme.X", None, None));
+        assert_eq!(
+            (f.class.as_str(), f.file, f.line),
+            ("com.acme.X", None, None)
+        );
 
         let f = frame("at com.acme.X.y(X.java)");
         assert_eq!((f.file.as_deref(), f.line), (Some("X.java"), None));
 
         let f = frame("at com.acme.Job$$Lambda/0x0000000800c03000.apply(Unknown Source)");
-        assert_eq!((f.class.as_str(), f.method.as_str()), ("com.acme.Job$$Lambda/0x0000000800c03000", "apply"));
+        assert_eq!(
+            (f.class.as_str(), f.method.as_str()),
+            ("com.acme.Job$$Lambda/0x0000000800c03000", "apply")
+        );
 
         let f = frame("at com.acme.Job$$Lambda$12/123456.apply(Unknown Source)");
         assert_eq!(f.class, "com.acme.Job$$Lambda$12/123456");
@@ -473,19 +562,30 @@ mod tests {
         let f = frame(
             "at java.base/java.lang.invoke.LambdaForm$DMH/0x00000008000c4000.invokeStatic(LambdaForm$DMH)",
         );
-        assert_eq!(f.class, "java.lang.invoke.LambdaForm$DMH/0x00000008000c4000");
-        assert_eq!((f.method.as_str(), f.file.as_deref()), ("invokeStatic", Some("LambdaForm$DMH")));
+        assert_eq!(
+            f.class,
+            "java.lang.invoke.LambdaForm$DMH/0x00000008000c4000"
+        );
+        assert_eq!(
+            (f.method.as_str(), f.file.as_deref()),
+            ("invokeStatic", Some("LambdaForm$DMH"))
+        );
 
         let f = frame("at app//com.acme.X.y(X.java:1)");
         assert_eq!((f.class.as_str(), f.line), ("com.acme.X", Some(1)));
 
         let f = frame("at java.base@17.0.15/java.lang.Thread.run(Thread.java:840)");
-        assert_eq!((f.class.as_str(), f.method.as_str(), f.line), ("java.lang.Thread", "run", Some(840)));
+        assert_eq!(
+            (f.class.as_str(), f.method.as_str(), f.line),
+            ("java.lang.Thread", "run", Some(840))
+        );
 
         let f = frame("at myloader/my.module@1.0/com.acme.X.y(X.java:7)");
         assert_eq!(f.class, "com.acme.X");
 
-        let f = frame("at org.apache.flink.runtime.taskmanager.Task.doRun(Task.java:958) ~[flink-dist-2.3.0.jar:2.3.0]");
+        let f = frame(
+            "at org.apache.flink.runtime.taskmanager.Task.doRun(Task.java:958) ~[flink-dist-2.3.0.jar:2.3.0]",
+        );
         assert_eq!((f.method.as_str(), f.line), ("doRun", Some(958)));
 
         let f = frame("at java.lang.Thread.run(Thread.java:840) [?:?]");
@@ -494,7 +594,15 @@ mod tests {
         let f = frame("at com.acme.Job.<init>(Job.java:3)");
         assert_eq!(f.method, "<init>");
 
-        for bad in ["at least one (x)", "at foo", "at (X.java:1)", "at .m(X.java:1)", "at X.(X.java:1)", "at", "at x.y("] {
+        for bad in [
+            "at least one (x)",
+            "at foo",
+            "at (X.java:1)",
+            "at .m(X.java:1)",
+            "at X.(X.java:1)",
+            "at",
+            "at x.y(",
+        ] {
             assert!(parse_frame(bad).is_none(), "{bad}");
         }
     }
@@ -511,7 +619,10 @@ mod tests {
     #[test]
     fn headers() {
         let h = strict_header("java.lang.IllegalStateException: boom: again").unwrap();
-        assert_eq!((h.class, h.message), ("java.lang.IllegalStateException", Some("boom: again")));
+        assert_eq!(
+            (h.class, h.message),
+            ("java.lang.IllegalStateException", Some("boom: again"))
+        );
         let h = strict_header("java.lang.NullPointerException").unwrap();
         assert_eq!(h.message, None);
         let h = strict_header("java.lang.RuntimeException: ").unwrap();
@@ -527,10 +638,22 @@ mod tests {
 
     #[test]
     fn timestamps() {
-        assert_eq!(clean_line("2024-05-01T10:00:00.123Z \tat x.Y.z(Y.java:1)\r"), "\tat x.Y.z(Y.java:1)");
-        assert_eq!(clean_line("2024-05-01T10:00:00+02:00 java.lang.Error"), "java.lang.Error");
-        assert_eq!(clean_line("2024-05-01T10:00:00.1Z stderr F java.lang.Error"), "java.lang.Error");
-        assert_eq!(clean_line("2024-05-01 10:00:00,123 ERROR x"), "2024-05-01 10:00:00,123 ERROR x");
+        assert_eq!(
+            clean_line("2024-05-01T10:00:00.123Z \tat x.Y.z(Y.java:1)\r"),
+            "\tat x.Y.z(Y.java:1)"
+        );
+        assert_eq!(
+            clean_line("2024-05-01T10:00:00+02:00 java.lang.Error"),
+            "java.lang.Error"
+        );
+        assert_eq!(
+            clean_line("2024-05-01T10:00:00.1Z stderr F java.lang.Error"),
+            "java.lang.Error"
+        );
+        assert_eq!(
+            clean_line("2024-05-01 10:00:00,123 ERROR x"),
+            "2024-05-01 10:00:00,123 ERROR x"
+        );
         assert_eq!(clean_line("2024-05-01T1"), "2024-05-01T1");
     }
 }
