@@ -55,6 +55,7 @@ fn one_line_error(out: &Output, needle: &str) {
 #[test]
 fn classify_with_the_built_in_chain_prints_labels_and_filters() {
     let out = faultline(&["classify", "--json", &jvm_trace("simple.txt")], None);
+    // (simple.txt: a NumberFormatException from Integer.parseInt called by user code)
     let v = json(&out);
     assert_eq!(v["labels"]["blame"], "user", "{v}");
     assert!(v["labels"]["category"].is_string());
@@ -233,4 +234,24 @@ fn bad_input_and_bad_chains_fail_with_one_clear_line() {
     );
     let usage = faultline(&["classify"], None);
     assert_eq!(usage.status.code(), Some(2));
+}
+
+/// Real failures of real Flink 2.3 jobs (`tests/flink/capture.sh`) through the built-in chain.
+#[test]
+fn real_flink_failures_get_the_expected_blame() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/stacktrace/tests/data/flink");
+    for (case, blame) in [
+        ("failing-map", "user"),
+        ("lambda-npe", "user"),
+        ("too-many-slots", "system"),
+        ("closed-port", "dependency"),
+    ] {
+        for file in [format!("{case}.txt"), format!("{case}.exceptions.json")] {
+            let v = json(&faultline(
+                &["classify", "--json", dir.join(&file).to_str().unwrap()],
+                None,
+            ));
+            assert_eq!(v["labels"]["blame"], blame, "{file}: {v}");
+        }
+    }
 }

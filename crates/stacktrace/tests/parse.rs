@@ -551,14 +551,19 @@ fn apply_keeps_known_origins() {
     assert_eq!(r.throwables[0].frames[1].origin, Origin::Jdk);
 }
 
-/// Real Flink traces, when someone captured some into tests/data/flink.
+/// Real Flink 2.3 traces captured by `tests/flink/capture.sh`.
 #[test]
 fn flink_captures() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/flink");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
+    let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+    assert!(
+        entries
+            .iter()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "txt"))
+            .count()
+            >= 4
+    );
+    for entry in entries {
         let path = entry.path();
         if path.extension().and_then(|e| e.to_str()) != Some("txt") {
             continue;
@@ -634,4 +639,39 @@ proptest! {
             prop_assert!(r.validate().is_ok());
         }
     }
+}
+
+/// The exact shape of a real Flink task failure: a user map throwing.
+#[test]
+fn flink_user_map_failure_structure() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/flink");
+    let rules = OriginRules::default().with_user_prefix("com.acme.");
+    let text = std::fs::read(dir.join("failing-map.txt")).unwrap();
+    let r = parse_input(&text, &rules).unwrap();
+    let spine: Vec<&str> = r
+        .cause_chain()
+        .iter()
+        .map(|&i| r.throwables[i].class.as_str())
+        .collect();
+    assert_eq!(
+        spine,
+        [
+            "org.apache.flink.runtime.JobException",
+            "java.lang.IllegalStateException"
+        ]
+    );
+    let cause = r.root_cause().unwrap();
+    assert_eq!(cause.message.as_deref(), Some("bad record 42"));
+    assert_eq!(cause.frames[0].class, "com.acme.jobs.FailingMap$Enrich");
+    assert_eq!(
+        (cause.frames[0].method.as_str(), cause.frames[0].origin),
+        ("map", Origin::User)
+    );
+    assert!(cause.frames[1..].iter().any(|f| f.origin == Origin::Flink));
+
+    // The whole REST response reads as its latest entry, with context.
+    let json = std::fs::read(dir.join("failing-map.exceptions.json")).unwrap();
+    let from_json = parse_input(&json, &rules).unwrap();
+    assert_eq!(from_json.throwables, r.throwables);
+    assert!(from_json.context.timestamp_ms.is_some());
 }
