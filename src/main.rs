@@ -3,6 +3,7 @@
 
 mod chain_cmd;
 mod classify_cmd;
+mod eval_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ struct Cli {
 enum Command {
     /// Classify one failure (a Java stack trace, a Flink exception-history entry or a record as JSON).
     Classify(classify_cmd::Args),
+    /// Measure a chain's accuracy on a labeled corpus (JSON lines).
+    Eval(eval_cmd::Args),
     /// Inspect or export a classifier chain.
     #[command(subcommand)]
     Chain(chain_cmd::Command),
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Classify(args) => classify_cmd::run(args),
+        Command::Eval(args) => eval_cmd::run(args),
         Command::Chain(cmd) => chain_cmd::run(cmd),
     };
     match result {

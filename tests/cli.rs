@@ -255,3 +255,37 @@ fn real_flink_failures_get_the_expected_blame() {
         }
     }
 }
+
+#[test]
+fn eval_scores_a_corpus_and_skips_bad_lines() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/flink-local.jsonl");
+    let v = json(&faultline(
+        &["eval", "--json", corpus.to_str().unwrap()],
+        None,
+    ));
+    assert_eq!(v["n"], 4, "{v}");
+    assert_eq!(v["blame_accuracy"], 1.0, "{v}");
+    assert_eq!(v["per_blame"]["user"]["n"], 2);
+    assert_eq!(v["confusion"]["system"]["system"], 1);
+
+    // A wrong label, a garbage line and an unparsable trace: scored, skipped, skipped.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = std::fs::read_to_string(&corpus).unwrap();
+    text.push_str("{not json\n");
+    text.push_str("{\"stacktrace\": \"no exception here\", \"blame\": \"user\"}\n");
+    text = text.replacen("\"blame\": \"dependency\"", "\"blame\": \"user\"", 1);
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, text).unwrap();
+    let out = faultline(&["eval", "--json", bad.to_str().unwrap()], None);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let v = json(&out);
+    assert_eq!(v["n"], 4);
+    assert_eq!(v["blame_accuracy"], 0.75);
+    assert_eq!(v["confusion"]["user"]["dependency"], 1);
+    assert_eq!(v["worst"][0]["line"], 4);
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 2);
+    assert!(
+        stderr.contains("bad.jsonl:5: skipped") && stderr.contains("bad.jsonl:6: skipped"),
+        "{stderr}"
+    );
+}

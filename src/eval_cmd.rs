@@ -1,0 +1,42 @@
+//! `faultline eval`: a chain's accuracy on a labeled corpus.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use faultline_stacktrace::OriginRules;
+
+use crate::ChainArg;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    chain: ChainArg,
+    /// Print one JSON object instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// JSON lines with at least `stacktrace` and `blame` (optionally `category`, `source`).
+    #[arg(value_name = "CORPUS.jsonl")]
+    corpus: PathBuf,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let corpus = std::fs::read_to_string(&args.corpus)
+        .with_context(|| format!("cannot read {}", args.corpus.display()))?;
+    let chain = args.chain.load()?;
+    let report = faultline_eval::evaluate(&chain, &corpus, &OriginRules::default());
+    for s in &report.skipped {
+        eprintln!(
+            "faultline: {}:{}: skipped: {}",
+            args.corpus.display(),
+            s.line,
+            s.error
+        );
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.render());
+    }
+    Ok(ExitCode::SUCCESS)
+}
