@@ -49,20 +49,34 @@ pub enum ParseError {
 /// Leading log lines are skipped, `kubectl logs --timestamps` prefixes and
 /// `\r` are stripped, and parsing stops at the first line after the trace
 /// that is not part of it (so of several traces the first one is the record).
+/// Text with NUL characters is refused as [`ParseError::NotText`].
 pub fn parse(text: &str, rules: &OriginRules) -> Result<FailureRecord, ParseError> {
     let mut record = text::parse_trace(text)?;
     finish(&mut record, rules)?;
     Ok(record)
 }
 
+/// Parses stack-trace bytes (UTF-8, an optional BOM) like [`parse`]; NUL bytes
+/// or invalid UTF-8 give [`ParseError::NotText`].
+pub fn parse_bytes(bytes: &[u8], rules: &OriginRules) -> Result<FailureRecord, ParseError> {
+    parse(decode(bytes)?, rules)
+}
+
 /// Parses raw input: a JSON failure record, a JSON Flink exception-history
 /// entry (or corpus line) with a `stacktrace` field, or stack-trace text.
+///
+/// Input whose trimmed text starts with `{` is JSON (invalid JSON is a
+/// [`ParseError::Json`]); of JSON lines the first is read. An object with
+/// `throwables` is a failure record (its known origins are kept, the others
+/// filled in by `rules`). An object with `stacktrace` is a Flink REST
+/// exception-history entry: `timestamp` (ms), `taskName`, `endpoint` or
+/// `location` (host), `taskManagerId` fill the record's context; Flink does
+/// not say the failure type there, so it is guessed as `Task` when a
+/// `taskName` is present and `Global` otherwise (a `failureType` field wins).
+/// An empty `stacktrace` falls back to `exceptionName`. A whole
+/// `/jobs/:jobid/exceptions` response reads as its latest history entry.
 pub fn parse_input(bytes: &[u8], rules: &OriginRules) -> Result<FailureRecord, ParseError> {
-    if bytes.contains(&0) {
-        return Err(ParseError::NotText);
-    }
-    let text = std::str::from_utf8(bytes).map_err(|_| ParseError::NotText)?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = decode(bytes)?;
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(ParseError::Empty);
@@ -71,6 +85,15 @@ pub fn parse_input(bytes: &[u8], rules: &OriginRules) -> Result<FailureRecord, P
         return json::parse_json(trimmed, rules);
     }
     parse(text, rules)
+}
+
+/// UTF-8 text without NUL bytes, without a leading BOM.
+fn decode(bytes: &[u8]) -> Result<&str, ParseError> {
+    if bytes.contains(&0) {
+        return Err(ParseError::NotText);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| ParseError::NotText)?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
 /// Validates, truncates to the default limits and fills origins.

@@ -4,13 +4,15 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use faultline_model::{FailureRecord, Origin};
+use serde::Deserialize;
 
-/// Apache Flink, including the dependencies it shades under its own namespace.
+/// Apache Flink, including the dependencies it shades under its own namespace
+/// (`org.apache.flink.shaded.`).
 const FLINK: &[&str] = &["org.apache.flink"];
 
 /// The Java platform.
 const JDK: &[&str] = &[
-    "java", "javax", "jdk", "sun", "com.sun", "org.w3c", "org.xml",
+    "java", "javax", "jdk", "sun", "com.sun", "org.w3c", "org.xml", "org.ietf", "org.omg",
 ];
 
 /// Well-known third-party libraries.
@@ -51,19 +53,113 @@ const LIBRARY: &[&str] = &[
     "org.apache.iceberg",
     "org.apache.hudi",
     "io.debezium",
+    "org.apache.calcite",
+    "org.codehaus",
+    "org.apache.arrow",
+    "org.apache.orc",
+    "org.apache.thrift",
+    "org.apache.pulsar",
+    "org.apache.beam",
+    "org.apache.httpcomponents",
+    "org.eclipse.jetty",
+    "io.fabric8",
+    "io.prometheus",
+    "io.opentelemetry",
+    "io.vertx",
+    "io.reactivex",
+    "reactor",
+    "org.springframework",
+    "org.hibernate",
+    "com.zaxxer.hikari",
+    "com.mongodb",
+    "org.mongodb",
+    "org.mariadb",
+    "oracle.jdbc",
+    "com.microsoft",
+    "com.azure",
+    "com.rabbitmq",
+    "com.typesafe",
+    "org.yaml.snakeyaml",
+    "org.json",
+    "org.joda",
+    "org.lz4",
+    "net.jpountz",
+    "org.xerial.snappy",
+    "com.github.luben.zstd",
+    "org.antlr",
+    "com.alibaba",
+    "org.jboss",
 ];
 
 /// Rules that tell the origin of a frame from its class name.
 ///
-/// Exact user classes (for example all classes of the job's jar) win; then the
+/// Exact user classes (for example all classes of the job's jar, matched also
+/// through their nested, anonymous, lambda and hidden classes) win; then the
 /// longest matching package prefix among user, Flink, JDK and library
-/// prefixes; otherwise the origin is [`Origin::Unknown`].
-#[derive(Debug, Clone, Default)]
+/// prefixes (user first on a tie); otherwise the origin is [`Origin::Unknown`].
+///
+/// [`OriginRules::default`] holds the built-in Flink, JDK and library lists.
+/// The JSON (serde) form `{"flink": [...], "jdk": [...], "library": [...],
+/// "user": [...], "user_classes": [...]}` (every key optional) extends them.
+#[derive(Debug, Clone)]
 pub struct OriginRules {
+    /// Flink package prefixes, stored without a trailing `.`.
+    flink: Vec<String>,
+    /// JDK package prefixes, stored without a trailing `.`.
+    jdk: Vec<String>,
+    /// Third-party library package prefixes, stored without a trailing `.`.
+    library: Vec<String>,
     /// User package prefixes, stored without a trailing `.`.
     user_prefixes: Vec<String>,
     /// Exact user class names (binary names, `$` for nested classes).
     user_classes: HashSet<String>,
+}
+
+impl Default for OriginRules {
+    fn default() -> Self {
+        let mut rules = OriginRules::empty();
+        for p in FLINK {
+            add_prefix(&mut rules.flink, p);
+        }
+        for p in JDK {
+            add_prefix(&mut rules.jdk, p);
+        }
+        for p in LIBRARY {
+            add_prefix(&mut rules.library, p);
+        }
+        rules
+    }
+}
+
+/// The JSON form of [`OriginRules`]: prefix lists added to the defaults.
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct OriginConfig {
+    flink: Vec<String>,
+    jdk: Vec<String>,
+    library: Vec<String>,
+    user: Vec<String>,
+    user_classes: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for OriginRules {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let config = OriginConfig::deserialize(deserializer)?;
+        let mut rules = OriginRules::default();
+        for p in &config.flink {
+            add_prefix(&mut rules.flink, p);
+        }
+        for p in &config.jdk {
+            add_prefix(&mut rules.jdk, p);
+        }
+        for p in &config.library {
+            add_prefix(&mut rules.library, p);
+        }
+        for p in &config.user {
+            add_prefix(&mut rules.user_prefixes, p);
+        }
+        Ok(rules.with_user_classes(config.user_classes))
+    }
 }
 
 /// Why a jar could not be read.
@@ -88,19 +184,58 @@ pub enum JarError {
 }
 
 impl OriginRules {
+    /// Rules without any prefix or class: every origin is [`Origin::Unknown`].
+    pub fn empty() -> Self {
+        OriginRules {
+            flink: Vec::new(),
+            jdk: Vec::new(),
+            library: Vec::new(),
+            user_prefixes: Vec::new(),
+            user_classes: HashSet::new(),
+        }
+    }
+
     /// Adds a package prefix (e.g. `com.acme` or `com.acme.`) whose classes are user code.
     pub fn with_user_prefix(mut self, prefix: impl Into<String>) -> Self {
-        let prefix = prefix.into();
-        let prefix = prefix.trim().trim_end_matches('.');
-        if !prefix.is_empty() && !self.user_prefixes.iter().any(|p| p == prefix) {
-            self.user_prefixes.push(prefix.to_string());
+        add_prefix(&mut self.user_prefixes, &prefix.into());
+        self
+    }
+
+    /// Adds a package prefix whose classes are Flink code (e.g. a vendor's Flink fork).
+    pub fn with_flink_prefix(mut self, prefix: impl Into<String>) -> Self {
+        add_prefix(&mut self.flink, &prefix.into());
+        self
+    }
+
+    /// Adds a package prefix whose classes are Java platform code.
+    pub fn with_jdk_prefix(mut self, prefix: impl Into<String>) -> Self {
+        add_prefix(&mut self.jdk, &prefix.into());
+        self
+    }
+
+    /// Adds a package prefix whose classes are third-party library code.
+    pub fn with_library_prefix(mut self, prefix: impl Into<String>) -> Self {
+        add_prefix(&mut self.library, &prefix.into());
+        self
+    }
+
+    /// Adds exact class names (binary form, `com.acme.Job$1`) as user code.
+    pub fn with_user_classes<I>(mut self, classes: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        for class in classes {
+            self.add_user_class(class);
         }
         self
     }
 
-    /// Adds one class name (binary form, `com.acme.Job$1`) as user code.
+    /// Adds one class name (binary form, `com.acme.Job$1`) as user code; true when new.
     pub fn add_user_class(&mut self, class: impl Into<String>) -> bool {
-        self.user_classes.insert(class.into())
+        let class = class.into();
+        let class = class.trim();
+        !class.is_empty() && self.user_classes.insert(class.to_string())
     }
 
     /// Adds every class of a jar as user code; returns how many new classes were added.
@@ -139,20 +274,18 @@ impl OriginRules {
             }
         }
         let mut best: Option<(usize, Origin)> = None;
-        let mut consider = |prefixes: &mut dyn Iterator<Item = &str>, origin: Origin| {
+        for (prefixes, origin) in [
+            (&self.user_prefixes, Origin::User),
+            (&self.flink, Origin::Flink),
+            (&self.jdk, Origin::Jdk),
+            (&self.library, Origin::Library),
+        ] {
             for p in prefixes {
                 if matches_prefix(class, p) && best.is_none_or(|(len, _)| p.len() > len) {
                     best = Some((p.len(), origin));
                 }
             }
-        };
-        consider(
-            &mut self.user_prefixes.iter().map(String::as_str),
-            Origin::User,
-        );
-        consider(&mut FLINK.iter().copied(), Origin::Flink);
-        consider(&mut JDK.iter().copied(), Origin::Jdk);
-        consider(&mut LIBRARY.iter().copied(), Origin::Library);
+        }
         best.map_or(Origin::Unknown, |(_, origin)| origin)
     }
 
@@ -165,6 +298,14 @@ impl OriginRules {
                 }
             }
         }
+    }
+}
+
+/// Adds `prefix` (trimmed, without trailing `.`) to `list` unless empty or present.
+fn add_prefix(list: &mut Vec<String>, prefix: &str) {
+    let prefix = prefix.trim().trim_end_matches('.');
+    if !prefix.is_empty() && !list.iter().any(|p| p == prefix) {
+        list.push(prefix.to_string());
     }
 }
 
@@ -273,6 +414,58 @@ mod tests {
         }
         assert_eq!(r.origin("com.acme.Jobs"), Origin::Unknown);
         assert_eq!(r.origin("com.acme.Other$1"), Origin::Unknown);
+    }
+
+    #[test]
+    fn configurable_lists_and_builders() {
+        let r = OriginRules::empty();
+        assert_eq!(r.origin("java.lang.Thread"), Origin::Unknown);
+        let r = OriginRules::default()
+            .with_flink_prefix("com.vendor.flinkfork.")
+            .with_jdk_prefix(" org.graalvm ")
+            .with_library_prefix("com.acme.shared")
+            .with_user_prefix("com.acme")
+            .with_user_prefix("")
+            .with_user_classes(["Main", "org.example.Udf", " "]);
+        assert_eq!(r.origin("com.vendor.flinkfork.Task"), Origin::Flink);
+        assert_eq!(r.origin("org.graalvm.polyglot.Context"), Origin::Jdk);
+        assert_eq!(r.origin("com.acme.shared.Util"), Origin::Library);
+        assert_eq!(r.origin("com.acme.Job"), Origin::User);
+        assert_eq!(r.origin("Main$1"), Origin::User);
+        assert_eq!(r.origin("org.example.Udf$$Lambda/0x01"), Origin::User);
+        assert_eq!(r.origin("org.example.Other"), Origin::Unknown);
+        assert!(
+            !r.user_classes.contains(""),
+            "blank class names are ignored"
+        );
+        // Tie on the same prefix: user wins.
+        let r = OriginRules::default().with_user_prefix("org.apache.flink");
+        assert_eq!(r.origin("org.apache.flink.runtime.Task"), Origin::User);
+    }
+
+    #[test]
+    fn config_form_extends_defaults() {
+        let r: OriginRules = serde_json::from_str(
+            r#"{"flink": ["com.vendor.flink."], "jdk": ["org.graalvm"], "library": ["com.acme.lib."],
+                "user": ["com.acme.", "org.apache.flink.examples."], "user_classes": ["Main"]}"#,
+        )
+        .unwrap();
+        assert_eq!(r.origin("com.vendor.flink.X"), Origin::Flink);
+        assert_eq!(r.origin("org.graalvm.X"), Origin::Jdk);
+        assert_eq!(r.origin("com.acme.lib.X"), Origin::Library);
+        assert_eq!(r.origin("com.acme.X"), Origin::User);
+        assert_eq!(
+            r.origin("org.apache.flink.examples.WordCount"),
+            Origin::User
+        );
+        assert_eq!(r.origin("org.apache.flink.runtime.Task"), Origin::Flink);
+        assert_eq!(r.origin("java.lang.Thread"), Origin::Jdk);
+        assert_eq!(r.origin("io.netty.Channel"), Origin::Library);
+        assert_eq!(r.origin("Main"), Origin::User);
+        let empty: OriginRules = serde_json::from_str("{}").unwrap();
+        assert_eq!(empty.origin("org.apache.kafka.X"), Origin::Library);
+        assert!(serde_json::from_str::<OriginRules>(r#"{"usr": ["x"]}"#).is_err());
+        assert!(serde_json::from_str::<OriginRules>(r#"{"user": "x"}"#).is_err());
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub(crate) fn parse_trace(text: &str) -> Result<FailureRecord, ParseError> {
     if text.trim().is_empty() {
         return Err(ParseError::Empty);
     }
+    if text.contains('\0') {
+        return Err(ParseError::NotText);
+    }
     let lines: Vec<&str> = text.split('\n').map(clean_line).collect();
     let start = find_root(&lines).ok_or(ParseError::NoException)?;
     let (root_indent, _) = split_indent(lines[start.0]);
@@ -501,7 +504,8 @@ fn strip_loader_and_module(qualified: &str) -> &str {
     let mut cut = 0;
     for (i, _) in qualified.match_indices('/') {
         let after = &qualified[i + 1..];
-        let segment = after.split('.').next().unwrap_or(after);
+        // Up to the next `.` or `/`: each byte is looked at a bounded number of times.
+        let segment = after.split(['.', '/']).next().unwrap_or(after);
         let hidden = !segment.is_empty()
             && (segment
                 .strip_prefix("0x")

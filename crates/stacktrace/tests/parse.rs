@@ -4,7 +4,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use faultline_model::{FailureRecord, FailureType, Origin, Relation};
-use faultline_stacktrace::{JarError, OriginRules, ParseError, parse, parse_input};
+use faultline_stacktrace::{JarError, OriginRules, ParseError, parse, parse_bytes, parse_input};
 use proptest::prelude::*;
 
 fn p(text: &str) -> FailureRecord {
@@ -314,6 +314,76 @@ fn bad_input() {
 }
 
 #[test]
+fn bytes_input() {
+    let rules = OriginRules::default();
+    let text = "java.lang.Error: x\n\tat a.B.c(B.java:1)\n";
+    let with_bom = format!("\u{feff}{text}");
+    assert_eq!(
+        parse_bytes(with_bom.as_bytes(), &rules).unwrap(),
+        parse(text, &rules).unwrap()
+    );
+    assert_eq!(parse_bytes(b"", &rules), Err(ParseError::Empty));
+    assert_eq!(parse_bytes(b" \r\n\t", &rules), Err(ParseError::Empty));
+    assert_eq!(
+        parse_bytes(b"java.lang.Error: a\0b\n", &rules),
+        Err(ParseError::NotText)
+    );
+    assert_eq!(
+        parse_bytes(b"java.lang.Error: \xc3\x28", &rules),
+        Err(ParseError::NotText)
+    );
+    assert_eq!(
+        parse("java.lang.Error: a\0", &rules),
+        Err(ParseError::NotText)
+    );
+    // Bytes that are JSON are not read as JSON by parse_bytes.
+    assert_eq!(
+        parse_bytes(br#"{"stacktrace": "java.lang.Error"}"#, &rules),
+        Err(ParseError::NoException)
+    );
+}
+
+/// Inputs shaped to hit a quadratic corner of a line scanner.
+#[test]
+fn pathological_lines_stay_linear() {
+    let n = 2_000_000;
+    let cases = [
+        // A frame with a million slashes and no dot (module/loader stripping).
+        format!("java.lang.Error: x\n\tat {}a.b(c)\n", "a/".repeat(n / 2)),
+        format!("java.lang.Error: x\n\tat {}a.b(c)\n", "/0x1".repeat(n / 4)),
+        // One huge line of parentheses and brackets.
+        format!("java.lang.Error: x\n\tat a.b{}\n", "()[]".repeat(n / 4)),
+        // Thread prefixes with many quotes before the header.
+        format!(
+            "Exception in thread \"{}\" java.lang.Error: x\n",
+            "\" ".repeat(n / 2)
+        ),
+        // Many class-like lines that are never confirmed as headers.
+        "com.acme.Thing\n".repeat(n / 14) + "java.lang.Error",
+        // A long message continuation of indented not-quite frames.
+        format!("java.lang.Error: x\n{}", "\tat x\n".repeat(n / 5)),
+        // Deep suppressed nesting: every level one tab deeper.
+        {
+            let mut t = String::from("java.lang.Exception: top\n");
+            for i in 1..2_000 {
+                t.push_str(&"\t".repeat(i));
+                t.push_str("Suppressed: java.lang.Exception: s\n");
+            }
+            t
+        },
+    ];
+    for text in &cases {
+        let start = Instant::now();
+        if let Ok(r) = parse(text, &OriginRules::default()) {
+            r.validate().unwrap();
+        }
+        let took = start.elapsed();
+        eprintln!("{took:?}");
+        assert!(took < Duration::from_secs(5), "{took:?}: {}", &text[..60]);
+    }
+}
+
+#[test]
 fn deep_cause_chain() {
     let mut text = String::from("java.lang.Exception: e0\n\tat a.A.a(A.java:1)\n");
     for i in 1..10_000 {
@@ -565,13 +635,20 @@ fn flink_captures() {
     );
     for entry in entries {
         let path = entry.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("txt") {
+        let name = path.to_string_lossy();
+        // Text traces and whole `/jobs/:id/exceptions` REST responses.
+        let json = name.ends_with(".json");
+        if !(json || name.ends_with(".txt")) {
             continue;
         }
         let bytes = std::fs::read(&path).unwrap();
         let r = parse_input(&bytes, &OriginRules::default())
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         r.validate().unwrap();
+        if json {
+            assert!(r.context.timestamp_ms.is_some(), "{}", path.display());
+            assert_ne!(r.context.failure_type, FailureType::Unknown);
+        }
         let root = &r.throwables[0];
         assert!(
             !root.class.is_empty() && root.class.contains('.'),
