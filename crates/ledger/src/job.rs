@@ -191,6 +191,27 @@ impl Job {
         self.incidents.iter().chain(self.current_incident())
     }
 
+    /// Charges spans whose owner is not final yet (a recovery attempt, an unexplained
+    /// incident) to the cause that owns them as of now: for a view of the job at the end
+    /// of input, or a copy of it shown while the job is live (see [`Job::settled`]).
+    pub fn settle(&mut self, rules: &Rules, sink: Sink<'_>) {
+        self.commit_deferred(rules, sink);
+        self.commit_attempt(rules, sink);
+        if let Some(o) = &mut self.open
+            && self.stage.is_recovering()
+            && matches!(o.incident.kind, IncidentKind::Failure)
+        {
+            o.attempt = Some((self.clock, Vec::new()));
+        }
+    }
+
+    /// A copy with every span settled: what reports and the API show of a live job.
+    pub fn settled(&self, rules: &Rules) -> Job {
+        let mut job = self.clone();
+        job.settle(rules, &mut |_| {});
+        job
+    }
+
     /// Applies one event (in time order) under `rules`.
     pub fn apply(&mut self, ev: &Event, rules: &Rules, max_incidents: usize, sink: Sink<'_>) {
         let t = ev.at.max(self.clock);

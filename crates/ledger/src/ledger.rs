@@ -140,6 +140,16 @@ impl Ledger {
         self.release(Millis::MAX, sink);
     }
 
+    /// End of input: applies everything buffered and settles every job (see
+    /// [`Job::settle`]), handing the spans to `sink`.
+    pub fn finish_with(&mut self, sink: Sink<'_>) {
+        self.flush_with(sink);
+        let rules = &self.config.rules;
+        for job in self.jobs.values_mut() {
+            job.settle(rules, sink);
+        }
+    }
+
     /// Moves every job's clock to `now` (time the source vouches it watched), after
     /// applying what is buffered up to `now` minus the reorder bound.
     pub fn advance_to(&mut self, now: Millis, sink: Sink<'_>) {

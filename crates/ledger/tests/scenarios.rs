@@ -135,7 +135,10 @@ fn run_with(events: &[Event], config: LedgerConfig) -> Job {
         ledger.ingest(e.clone());
     }
     ledger.flush();
-    let job = ledger.job(JOB).expect("job").clone();
+    let job = ledger
+        .job(JOB)
+        .expect("job")
+        .settled(&ledger.config().rules);
     assert_invariants(&job);
     job
 }
