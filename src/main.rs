@@ -3,7 +3,10 @@
 
 mod chain_cmd;
 mod classify_cmd;
+mod data;
 mod eval_cmd;
+mod replay_cmd;
+mod report_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +33,10 @@ enum Command {
     /// Inspect or export a classifier chain.
     #[command(subcommand)]
     Chain(chain_cmd::Command),
+    /// Availability and down time by blame and category, from the stored events.
+    Report(report_cmd::Args),
+    /// Re-attribute the stored history with a chain and show what changes.
+    Replay(replay_cmd::Args),
 }
 
 /// Where the chain comes from: a directory (or manifest) or the built-in default.
@@ -55,6 +62,24 @@ impl ChainArg {
     }
 }
 
+/// Re-classifies a stored failure from its stack trace; `false` (labels kept) when the
+/// text no longer parses.
+pub fn reclassify(
+    chain: &faultline_engine::Chain,
+    rules: &faultline_stacktrace::OriginRules,
+    failure: &mut faultline_ledger::Failure,
+) -> bool {
+    let Ok(mut record) = faultline_stacktrace::parse(&failure.stacktrace, rules) else {
+        return false;
+    };
+    record.context.failure_type = failure.failure_type;
+    record.context.task_name = failure.task.clone();
+    record.context.subtask_index = failure.subtask;
+    record.context.task_manager_id = failure.task_manager.clone();
+    failure.set_classification(&chain.classify(&record));
+    true
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -69,6 +94,8 @@ fn main() -> ExitCode {
         Command::Classify(args) => classify_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
         Command::Chain(cmd) => chain_cmd::run(cmd),
+        Command::Report(args) => report_cmd::run(args),
+        Command::Replay(args) => replay_cmd::run(args),
     };
     match result {
         Ok(code) => code,
