@@ -15,6 +15,9 @@ pub struct Args {
     /// Print one JSON object instead of tables.
     #[arg(long)]
     json: bool,
+    /// Evaluate only items whose `split` field equals NAME (e.g. `holdout`); items without one are left out.
+    #[arg(long, value_name = "NAME")]
+    split: Option<String>,
     /// JSON lines with at least `stacktrace` and `blame` (optionally `category`, `source`).
     #[arg(value_name = "CORPUS.jsonl")]
     corpus: PathBuf,
@@ -24,7 +27,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let corpus = std::fs::read_to_string(&args.corpus)
         .with_context(|| format!("cannot read {}", args.corpus.display()))?;
     let chain = args.chain.load()?;
-    let report = faultline_eval::evaluate(&chain, &corpus, &OriginRules::default());
+    let report = faultline_eval::evaluate_split(
+        &chain,
+        &corpus,
+        &OriginRules::default(),
+        args.split.as_deref(),
+    );
     for s in &report.skipped {
         eprintln!(
             "faultline: {}:{}: skipped: {}",

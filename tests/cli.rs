@@ -64,7 +64,18 @@ fn classify_with_the_built_in_chain_prints_labels_and_filters() {
         .iter()
         .map(|f| f["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["known-types", "origin", "fallback"]);
+    assert_eq!(
+        names,
+        [
+            "resource",
+            "known-types",
+            "serialization",
+            "dependency",
+            "state-checkpoint",
+            "origin",
+            "fallback"
+        ]
+    );
     assert!(filters.iter().all(|f| f["outcome"] == "ok"), "{v}");
     assert_eq!(v["provenance"]["blame"], "origin");
 
@@ -101,11 +112,10 @@ fn strict_origin_chain() -> tempfile::TempDir {
             .success()
     );
     let manifest = dir.path().join("chain.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap().replace(
-        "name = \"origin\"\npath = \"origin.wasm\"\nversion = \"0.1.0\"\n",
-        "name = \"origin\"\npath = \"origin.wasm\"\nversion = \"0.1.0\"\n[filter.config]\nunknown-is-user = false\n",
-    );
-    assert!(text.contains("unknown-is-user"));
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("unknown-is-user = true", "unknown-is-user = false");
+    assert!(text.contains("unknown-is-user = false"));
     std::fs::write(manifest, text).unwrap();
     dir
 }
@@ -240,11 +250,16 @@ fn bad_input_and_bad_chains_fail_with_one_clear_line() {
 #[test]
 fn real_flink_failures_get_the_expected_blame() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/stacktrace/tests/data/flink");
-    for (case, blame) in [
-        ("failing-map", "user"),
-        ("lambda-npe", "user"),
-        ("too-many-slots", "system"),
-        ("closed-port", "dependency"),
+    for (case, blame, category) in [
+        ("failing-map", "user", "user-code"),
+        ("lambda-npe", "user", "user-code"),
+        ("kryo-unmodifiable", "user", "serialization"),
+        ("too-many-slots", "system", "no-resources"),
+        ("tm-killed", "system", "tm-lost"),
+        ("tm-frozen", "system", "heartbeat-timeout"),
+        ("tm-frozen-rm", "system", "heartbeat-timeout"),
+        ("heap-oom", "resource", "oom-heap"),
+        ("closed-port", "dependency", "connection-refused"),
     ] {
         for file in [format!("{case}.txt"), format!("{case}.exceptions.json")] {
             let v = json(&faultline(
@@ -252,6 +267,7 @@ fn real_flink_failures_get_the_expected_blame() {
                 None,
             ));
             assert_eq!(v["labels"]["blame"], blame, "{file}: {v}");
+            assert_eq!(v["labels"]["category"], category, "{file}: {v}");
         }
     }
 }
@@ -259,33 +275,70 @@ fn real_flink_failures_get_the_expected_blame() {
 #[test]
 fn eval_scores_a_corpus_and_skips_bad_lines() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/flink-local.jsonl");
+    let text = std::fs::read_to_string(&corpus).unwrap();
+    let n = text.lines().filter(|l| !l.trim().is_empty()).count();
     let v = json(&faultline(
         &["eval", "--json", corpus.to_str().unwrap()],
         None,
     ));
-    assert_eq!(v["n"], 4, "{v}");
+    assert_eq!(v["n"], n, "{v}");
     assert_eq!(v["blame_accuracy"], 1.0, "{v}");
-    assert_eq!(v["per_blame"]["user"]["n"], 2);
-    assert_eq!(v["confusion"]["system"]["system"], 1);
+    assert_eq!(v["category_accuracy"], 1.0, "{v}");
+    assert!(v["confusion"]["system"]["system"].as_u64().unwrap() >= 1);
 
     // A wrong label, a garbage line and an unparsable trace: scored, skipped, skipped.
     let dir = tempfile::tempdir().unwrap();
-    let mut text = std::fs::read_to_string(&corpus).unwrap();
-    text.push_str("{not json\n");
-    text.push_str("{\"stacktrace\": \"no exception here\", \"blame\": \"user\"}\n");
-    text = text.replacen("\"blame\": \"dependency\"", "\"blame\": \"user\"", 1);
+    let mut bad_text = text.clone();
+    bad_text.push_str("{not json\n");
+    bad_text.push_str("{\"stacktrace\": \"no exception here\", \"blame\": \"user\"}\n");
+    bad_text = bad_text.replacen("\"blame\": \"dependency\"", "\"blame\": \"user\"", 1);
     let bad = dir.path().join("bad.jsonl");
-    std::fs::write(&bad, text).unwrap();
+    std::fs::write(&bad, bad_text).unwrap();
     let out = faultline(&["eval", "--json", bad.to_str().unwrap()], None);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     let v = json(&out);
-    assert_eq!(v["n"], 4);
-    assert_eq!(v["blame_accuracy"], 0.75);
+    assert_eq!(v["n"], n);
+    assert_eq!(v["blame_accuracy"], (n - 1) as f64 / n as f64);
     assert_eq!(v["confusion"]["user"]["dependency"], 1);
-    assert_eq!(v["worst"][0]["line"], 4);
+    let wrong = text
+        .lines()
+        .position(|l| l.contains("\"blame\": \"dependency\""))
+        .unwrap()
+        + 1;
+    assert_eq!(v["worst"][0]["line"], wrong);
     assert_eq!(v["skipped"].as_array().unwrap().len(), 2);
     assert!(
-        stderr.contains("bad.jsonl:5: skipped") && stderr.contains("bad.jsonl:6: skipped"),
+        stderr.contains(&format!("bad.jsonl:{}: skipped", n + 1))
+            && stderr.contains(&format!("bad.jsonl:{}: skipped", n + 2)),
         "{stderr}"
     );
+}
+
+#[test]
+fn eval_split_selects_items_by_their_split_field() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/flink-local.jsonl");
+    let text = std::fs::read_to_string(&corpus).unwrap();
+    let count = |split: &str| {
+        text.lines()
+            .filter(|l| l.contains(&format!("\"split\": \"{split}\"")))
+            .count()
+    };
+    for split in ["tune", "holdout"] {
+        let v = json(&faultline(
+            &["eval", "--json", "--split", split, corpus.to_str().unwrap()],
+            None,
+        ));
+        assert_eq!(v["n"], count(split), "{split}: {v}");
+    }
+    let v = json(&faultline(
+        &[
+            "eval",
+            "--json",
+            "--split",
+            "nothing-here",
+            corpus.to_str().unwrap(),
+        ],
+        None,
+    ));
+    assert_eq!(v["n"], 0, "{v}");
 }

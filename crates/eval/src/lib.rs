@@ -1,5 +1,5 @@
 //! Accuracy of a chain on a labeled corpus: JSON lines with at least
-//! `stacktrace` and `blame` (optionally `category`, `source`).
+//! `stacktrace` and `blame` (optionally `category`, `source`, `split`).
 
 use std::collections::BTreeMap;
 
@@ -17,6 +17,9 @@ pub struct Item {
     pub category: Option<String>,
     #[serde(default)]
     pub source: Option<String>,
+    /// The part of the corpus the item belongs to (`tune`, `holdout`).
+    #[serde(default)]
+    pub split: Option<String>,
 }
 
 /// Accuracy of one expected blame.
@@ -68,6 +71,19 @@ fn ratio(a: usize, b: usize) -> f64 {
 /// Classifies every line of `corpus` with `chain` and scores the answers.
 /// Unreadable lines are reported in `skipped`, never fatal.
 pub fn evaluate(chain: &Chain, corpus: &str, rules: &OriginRules) -> Report {
+    evaluate_split(chain, corpus, rules, None)
+}
+
+/// As [`evaluate`], counting only items whose `split` equals `split` when
+/// one is given (items without a `split` are then left out, so tuning data
+/// never leaks into a held-out figure). Lines of other splits are neither
+/// scored nor reported as skipped.
+pub fn evaluate_split(
+    chain: &Chain,
+    corpus: &str,
+    rules: &OriginRules,
+    split: Option<&str>,
+) -> Report {
     let mut r = Report::default();
     let (mut correct, mut category_correct) = (0, 0);
     let mut category_misses = Vec::new();
@@ -86,6 +102,9 @@ pub fn evaluate(chain: &Chain, corpus: &str, rules: &OriginRules) -> Report {
                 continue;
             }
         };
+        if split.is_some_and(|s| item.split.as_deref() != Some(s)) {
+            continue;
+        }
         let record = match faultline_stacktrace::parse(&item.stacktrace, rules) {
             Ok(record) => record,
             Err(e) => {
@@ -195,5 +214,50 @@ impl Report {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain() -> Chain {
+        let engine = faultline_engine::Engine::with_defaults().unwrap();
+        faultline_builtin::chain(&engine).unwrap()
+    }
+
+    const TRACE: &str =
+        "java.lang.IllegalStateException: bad record\n\tat com.acme.Job.map(Job.java:1)\n";
+
+    fn line(split: Option<&str>) -> String {
+        let mut item =
+            serde_json::json!({"stacktrace": TRACE, "blame": "user", "category": "user-code"});
+        if let Some(s) = split {
+            item["split"] = s.into();
+        }
+        item.to_string()
+    }
+
+    #[test]
+    fn split_selects_only_items_of_that_split() {
+        let corpus = [
+            line(Some("tune")),
+            line(Some("holdout")),
+            line(Some("holdout")),
+            line(None),
+            "{bad".into(),
+        ]
+        .join("\n");
+        let chain = chain();
+        let rules = OriginRules::default();
+        let all = evaluate(&chain, &corpus, &rules);
+        assert_eq!((all.n, all.skipped.len()), (4, 1));
+        let holdout = evaluate_split(&chain, &corpus, &rules, Some("holdout"));
+        assert_eq!(holdout.n, 2);
+        assert_eq!(holdout.per_blame[&Blame::User].n, 2);
+        assert_eq!(evaluate_split(&chain, &corpus, &rules, Some("tune")).n, 1);
+        assert_eq!(evaluate_split(&chain, &corpus, &rules, Some("other")).n, 0);
+        // An unreadable line is still reported: it might belong to the split.
+        assert_eq!(holdout.skipped.len(), 1);
     }
 }

@@ -1,35 +1,104 @@
-//! Blames a failure by where its root cause was thrown: the first frame of
-//! the root cause that is neither JDK nor library code decides. A user
-//! frame (or a class the origin rules do not know, in text mode without the
-//! user's jar) blames the user; a Flink frame blames the system. An
-//! exception class of the user's own also blames the user.
+//! Blames a failure by where its root cause was thrown.
 //!
-//! Config: `unknown-is-user` (default true): treat frames of unknown origin
-//! as user code.
+//! - A class-loading error anywhere in the chain (`ClassNotFoundException`,
+//!   `NoSuchMethodError`, ...: the job's jars miss a class or clash with
+//!   Flink's) → `user/class-loading`.
+//! - Otherwise the root cause's frames are read innermost first, skipping
+//!   JDK and library frames (they say *how* it failed, not whose code asked):
+//!   a user frame (also a lambda body or an anonymous `$1` class; a frame
+//!   of unknown origin counts as the user's with `unknown-is-user`, since
+//!   without the job's jar user classes are simply not known) →
+//!   `user/user-code`; a Flink frame of an API the job's functions call
+//!   (state, collectors, outputs: `api-frames`) is passed over, so a user
+//!   frame below it still blames the user; any other Flink frame →
+//!   `system/flink-runtime`.
+//! - With `unknown-is-user = false` (the job's classes are known), code of
+//!   unknown origin is passed over like a library's, but when nothing else
+//!   decides it blames the system: it is at least not the job's code.
+//! - A root cause without frames (Flink prints `... N more` only) is read
+//!   through its enclosing throwables.
 
+use faultline_filter_kit::{self as kit};
 use faultline_sdk::{Blame, Failure, Filter, Frame, Origin, Throwable, Verdict};
 
+/// The filter's `[filter.config]`.
 #[derive(serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-struct Config {
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Treat frames of unknown origin as user code.
     #[serde(default = "yes")]
-    unknown_is_user: bool,
+    pub unknown_is_user: bool,
+    /// Flink APIs the job's functions call.
+    #[serde(default)]
+    pub api_frames: Vec<String>,
+    /// Extra package prefixes of user code.
+    #[serde(default)]
+    pub user_packages: Vec<String>,
+    /// Extra package prefixes that are never user code.
+    #[serde(default)]
+    pub platform_packages: Vec<String>,
+    /// Class-loading error classes (patterns as in rule tables).
+    #[serde(default)]
+    pub class_loading: Vec<String>,
 }
 
 fn yes() -> bool {
     true
 }
 
-struct OriginFilter(Config);
+/// What a frame says about blame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The job's code.
+    User,
+    /// Flink API called by the job's code: look further down.
+    Api,
+    /// Flink's runtime.
+    Runtime,
+    /// JDK, libraries, unknown when not counted as user: no say.
+    Neutral,
+}
+
+/// The origin filter.
+pub struct OriginFilter(Config);
 
 impl OriginFilter {
-    fn is_user(&self, origin: Origin) -> bool {
-        origin == Origin::User || (self.0.unknown_is_user && origin == Origin::Unknown)
+    /// What `f` says about blame.
+    pub fn kind(&self, f: &Frame<'_>) -> Kind {
+        let class = f.class_name();
+        if kit::in_packages(class, &self.0.user_packages) {
+            return Kind::User;
+        }
+        if kit::in_packages(class, &self.0.platform_packages) {
+            return Kind::Neutral;
+        }
+        match f.origin() {
+            Origin::User => Kind::User,
+            Origin::Unknown if self.0.unknown_is_user => Kind::User,
+            Origin::Flink if kit::in_packages(class, &self.0.api_frames) => Kind::Api,
+            Origin::Flink => Kind::Runtime,
+            _ => Kind::Neutral,
+        }
     }
 
-    /// The frame that decides: the innermost one in code the job or Flink owns.
-    fn deciding_frame<'a>(&self, t: &Throwable<'a>) -> Option<Frame<'a>> {
-        t.frames().find(|f| matches!(f.origin(), Origin::User | Origin::Flink | Origin::Unknown))
+    /// The frame that decides and its kind (`User` or `Runtime`), and whether a Flink API frame was passed.
+    fn deciding<'a>(&self, t: &Throwable<'a>) -> Option<(Frame<'a>, Kind, bool)> {
+        let mut via_api = false;
+        let mut first_unknown = None;
+        for f in t.frames() {
+            match self.kind(&f) {
+                Kind::Neutral => {
+                    if f.origin() == Origin::Unknown {
+                        first_unknown.get_or_insert(f);
+                    }
+                }
+                Kind::Api => via_api = true,
+                k => return Some((f, k, via_api)),
+            }
+        }
+        // Only code of unknown origin while the user's classes are known
+        // (`unknown-is-user = false`): it is not the job's, so not the user's fault.
+        first_unknown.map(|f| (f, Kind::Runtime, via_api))
     }
 }
 
@@ -41,21 +110,69 @@ impl Filter for OriginFilter {
     }
 
     fn classify(&self, failure: &Failure) -> Verdict {
-        let Some(root_cause) = failure.root_cause() else { return Verdict::new() };
-        let frame = self.deciding_frame(&root_cause);
-        let verdict = match frame {
-            Some(f) if self.is_user(f.origin()) => Verdict::new()
-                .blame(Blame::User)
-                .category("user-code")
-                .reason(format!("{} thrown in user code {}.{}", root_cause.simple_name(), f.class_name(), f.method())),
-            Some(f) => Verdict::new()
-                .blame(Blame::System)
-                .category("flink-runtime")
-                .reason(format!("{} thrown in Flink code {}.{}", root_cause.simple_name(), f.class_name(), f.method())),
-            None => return Verdict::new(),
+        if kit::decided(failure) {
+            return Verdict::new();
+        }
+        let chain = kit::root_first(failure);
+        if let Some(t) = chain.iter().find(|t| {
+            self.0
+                .class_loading
+                .iter()
+                .any(|p| kit::class_matches(p, t.class_name()))
+        }) {
+            return kit::decide(
+                Blame::User,
+                "class-loading",
+                format!("origin: {} (the job's classpath)", t.simple_name()),
+            )
+            .label(
+                "origin.class",
+                t.message_or_empty().lines().next().unwrap_or(""),
+            );
+        }
+        let Some(root_cause) = chain.first() else {
+            return Verdict::new();
         };
-        verdict.label("origin.frame", frame.map_or(String::new(), |f| format!("{}.{}", f.class_name(), f.method())))
+        let mut current = Some(*root_cause);
+        while let Some(t) = current {
+            if let Some((f, kind, via_api)) = self.deciding(&t) {
+                let how = if f.is_lambda() {
+                    "a lambda of "
+                } else if via_api {
+                    "a Flink API called by "
+                } else {
+                    ""
+                };
+                let v = if kind == Kind::User {
+                    kit::decide(
+                        Blame::User,
+                        "user-code",
+                        format!(
+                            "origin: {} thrown in {how}user code {}",
+                            root_cause.simple_name(),
+                            kit::frame_name(&f)
+                        ),
+                    )
+                } else {
+                    kit::decide(
+                        Blame::System,
+                        "flink-runtime",
+                        format!(
+                            "origin: {} thrown in Flink code {}",
+                            root_cause.simple_name(),
+                            kit::frame_name(&f)
+                        ),
+                    )
+                };
+                return v.label("origin.frame", kit::frame_name(&f));
+            }
+            current = t.parent();
+        }
+        Verdict::new()
     }
 }
 
 faultline_sdk::filter!(OriginFilter);
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,87 @@
+use faultline_filter_kit::testing::{run, shipped, want};
+
+use super::KnownTypes;
+
+fn kt() -> KnownTypes {
+    shipped("known-types")
+}
+
+const FLINK: &str = "../../crates/stacktrace/tests/data/flink";
+
+fn capture(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/{FLINK}/{name}.txt", env!("CARGO_MANIFEST_DIR")))
+        .expect("capture")
+}
+
+#[test]
+fn real_captures_of_platform_failures() {
+    assert_eq!(run(&kt(), &capture("tm-killed")), want("system", "tm-lost"));
+    assert_eq!(
+        run(&kt(), &capture("tm-frozen")),
+        want("system", "heartbeat-timeout")
+    );
+    assert_eq!(
+        run(&kt(), &capture("tm-frozen-rm")),
+        want("system", "heartbeat-timeout")
+    );
+    assert_eq!(
+        run(&kt(), &capture("too-many-slots")),
+        want("system", "no-resources")
+    );
+}
+
+#[test]
+fn user_failures_are_left_to_later_filters() {
+    assert_eq!(run(&kt(), &capture("failing-map")), (None, None));
+    assert_eq!(run(&kt(), &capture("closed-port")), (None, None));
+}
+
+#[test]
+fn rpc_partition_network_and_failover() {
+    let t = "org.apache.flink.runtime.rpc.exceptions.RecipientUnreachableException: Could not send message [RemoteRpcInvocation(x)] from sender [unknown] to recipient [pekko.tcp://flink@h:6123/user/rpc/jobmanager_2], because the recipient is unreachable.\n\tat org.apache.flink.runtime.rpc.pekko.PekkoInvocationHandler.lambda$invokeRpc$1(PekkoInvocationHandler.java:260)\n";
+    assert_eq!(run(&kt(), t), want("system", "rpc"));
+    let t = "java.util.concurrent.CompletionException: org.apache.pekko.pattern.AskTimeoutException: Ask timed out on [Actor[pekko://flink/user/rpc/dispatcher_0#1]] after [10000 ms].\nCaused by: org.apache.pekko.pattern.AskTimeoutException: Ask timed out on [Actor[pekko://flink/user/rpc/dispatcher_0#1]] after [10000 ms].\n\tat org.apache.pekko.pattern.PromiseActorRef$.$anonfun$defaultOnTimeout$1(AskSupport.scala:701)\n";
+    assert_eq!(run(&kt(), t), want("system", "rpc"));
+    let t = "org.apache.flink.runtime.io.network.partition.PartitionNotFoundException: Partition 1@2 not found.\n\tat org.apache.flink.runtime.io.network.partition.ResultPartitionManager.createSubpartitionView(ResultPartitionManager.java:70)\n";
+    assert_eq!(run(&kt(), t), want("system", "partition-not-found"));
+    let t = "org.apache.flink.runtime.io.network.netty.exception.RemoteTransportException: Connection unexpectedly closed by remote task manager 'h/10.0.0.1:3456'. This might indicate that the remote task manager was lost.\n\tat org.apache.flink.runtime.io.network.netty.CreditBasedPartitionRequestClientHandler.channelInactive(CreditBasedPartitionRequestClientHandler.java:134)\n";
+    assert_eq!(run(&kt(), t), want("system", "tm-lost"));
+    let t = "org.apache.flink.runtime.io.network.netty.exception.LocalTransportException: readAddress(..) failed: Connection timed out (connection to 'h/10.0.0.2:3456')\n\tat org.apache.flink.runtime.io.network.netty.CreditBasedPartitionRequestClientHandler.exceptionCaught(CreditBasedPartitionRequestClientHandler.java:165)\n";
+    assert_eq!(run(&kt(), t), want("system", "network"));
+    let t = "org.apache.flink.util.FlinkException: JobManager responsible for 6b0f lost the leadership.\n\tat org.apache.flink.runtime.taskexecutor.TaskExecutor.disconnectJobManagerConnection(TaskExecutor.java:1700)\n";
+    assert_eq!(run(&kt(), t), want("system", "jm-failover"));
+}
+
+#[test]
+fn class_loading_and_configuration_are_the_users() {
+    let t = "org.apache.flink.streaming.runtime.tasks.StreamTaskException: Cannot load user class: com.acme.Fn\nClassLoader info: URL ClassLoader:\nCaused by: java.lang.ClassNotFoundException: com.acme.Fn\n\tat java.net.URLClassLoader.findClass(URLClassLoader.java:387)\n";
+    assert_eq!(run(&kt(), t), want("user", "class-loading"));
+    let t = "org.apache.flink.table.api.ValidationException: Unable to create a sink for writing table 'default_catalog.default_database.out'.\nCaused by: org.apache.flink.table.api.ValidationException: Could not find any factory for identifier 'kafka' that implements 'org.apache.flink.table.factories.DynamicTableFactory' in the classpath.\n\tat org.apache.flink.table.factories.FactoryUtil.discoverFactory(FactoryUtil.java:608)\n";
+    assert_eq!(run(&kt(), t), want("user", "class-loading"));
+    let t = "org.apache.flink.table.api.ValidationException: SQL validation failed. From line 1, column 15 to line 1, column 17: Column 'idx' not found in any table\n\tat org.apache.flink.table.planner.calcite.FlinkPlannerImpl.validate(FlinkPlannerImpl.scala:186)\n";
+    assert_eq!(run(&kt(), t), want("user", "user-config"));
+}
+
+#[test]
+fn the_root_cause_is_weighed_first_and_decided_records_are_left_alone() {
+    // A wrapper mentioning a lost TaskManager around a class-loading error: the root cause wins.
+    let t = "java.lang.RuntimeException: the assigned slot was lost\nCaused by: java.lang.NoClassDefFoundError: com/acme/Missing\n\tat com.acme.Job.map(Job.java:1)\n";
+    assert_eq!(run(&kt(), t), want("user", "class-loading"));
+    let rec = faultline_filter_kit::testing::record_with(
+        &capture("tm-killed"),
+        &[],
+        &[("blame", "user")],
+    );
+    let v = faultline_sdk::Filter::classify(&kt(), &faultline_sdk::Failure::new(&rec));
+    assert!(v.is_empty());
+}
+
+#[test]
+fn a_rule_without_blame_or_pattern_is_refused() {
+    let bad = serde_json::json!({"rules": [{"exception": "X", "category": "c"}]});
+    let config: super::Config = serde_json::from_value(bad).unwrap();
+    assert!(<KnownTypes as faultline_sdk::Filter>::new(config).is_err());
+    let bad = serde_json::json!({"rules": [{"blame": "user", "category": "c"}]});
+    let config: super::Config = serde_json::from_value(bad).unwrap();
+    assert!(<KnownTypes as faultline_sdk::Filter>::new(config).is_err());
+}

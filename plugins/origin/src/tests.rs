@@ -1,0 +1,75 @@
+use faultline_filter_kit::testing::{decision, record_with, run, shipped, want};
+use faultline_sdk::{Failure, Filter};
+
+use super::OriginFilter;
+
+fn origin() -> OriginFilter {
+    shipped("origin")
+}
+
+fn capture(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/../../crates/stacktrace/tests/data/flink/{name}.txt",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("capture")
+}
+
+#[test]
+fn real_user_failures() {
+    assert_eq!(
+        run(&origin(), &capture("failing-map")),
+        want("user", "user-code")
+    );
+    assert_eq!(
+        run(&origin(), &capture("lambda-npe")),
+        want("user", "user-code")
+    );
+}
+
+#[test]
+fn jdk_frames_on_top_are_passed_over() {
+    let t = "java.lang.NumberFormatException: For input string: \"x\"\n\tat java.lang.Integer.parseInt(Integer.java:652)\n\tat com.acme.Parse.map(Parse.java:9)\n\tat org.apache.flink.streaming.api.operators.StreamMap.processElement(StreamMap.java:38)\n";
+    assert_eq!(run(&origin(), t), want("user", "user-code"));
+}
+
+#[test]
+fn flink_runtime_on_top_is_the_system() {
+    let t = "java.lang.IllegalStateException: Buffer pool is destroyed.\n\tat org.apache.flink.runtime.io.network.buffer.LocalBufferPool.requestMemorySegment(LocalBufferPool.java:1)\n\tat org.apache.flink.runtime.io.network.api.writer.RecordWriter.emit(RecordWriter.java:1)\n";
+    assert_eq!(run(&origin(), t), want("system", "flink-runtime"));
+}
+
+#[test]
+fn user_code_calling_flink_state_is_the_users() {
+    let t = "java.lang.NullPointerException: No key set. This method should not be called outside of a keyed context.\n\tat org.apache.flink.util.Preconditions.checkNotNull(Preconditions.java:76)\n\tat org.apache.flink.runtime.state.heap.StateTable.checkKeyNamespacePreconditions(StateTable.java:270)\n\tat org.apache.flink.runtime.state.heap.HeapValueState.value(HeapValueState.java:73)\n\tat com.acme.Dedup.processElement(Dedup.java:30)\n\tat org.apache.flink.streaming.api.operators.ProcessOperator.processElement(ProcessOperator.java:66)\n";
+    assert_eq!(run(&origin(), t), want("user", "user-code"));
+}
+
+#[test]
+fn class_loading_errors() {
+    let t = "java.lang.RuntimeException: x\nCaused by: java.lang.NoSuchMethodError: org.apache.flink.api.Foo.bar()V\n\tat com.acme.Job.main(Job.java:1)\n";
+    assert_eq!(run(&origin(), t), want("user", "class-loading"));
+}
+
+#[test]
+fn with_a_user_jar_unknown_is_not_user() {
+    let strict: OriginFilter = OriginFilter::new(super::Config {
+        unknown_is_user: false,
+        api_frames: vec![],
+        user_packages: vec![],
+        platform_packages: vec![],
+        class_loading: vec![],
+    })
+    .unwrap();
+    let t = "java.lang.IllegalStateException: x\n\tat com.other.Lib.call(Lib.java:1)\n\tat com.acme.Job.map(Job.java:1)\n\tat org.apache.flink.streaming.api.operators.StreamMap.processElement(StreamMap.java:38)\n";
+    let rec = record_with(t, &["com.acme"], &[]);
+    assert_eq!(
+        decision(&strict.classify(&Failure::new(&rec))),
+        want("user", "user-code")
+    );
+    let rec = record_with(t, &[], &[]);
+    assert_eq!(
+        decision(&strict.classify(&Failure::new(&rec))),
+        want("system", "flink-runtime")
+    );
+}

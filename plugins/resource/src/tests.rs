@@ -1,0 +1,60 @@
+use faultline_filter_kit::testing::{run, shipped, want};
+
+use super::KnownTypes as Resource;
+
+fn rs() -> Resource {
+    shipped("resource")
+}
+
+#[test]
+fn real_heap_oom_in_a_user_frame_is_resource() {
+    let trace = std::fs::read_to_string(format!(
+        "{}/../../crates/stacktrace/tests/data/flink/heap-oom.txt",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("capture");
+    assert_eq!(run(&rs(), &trace), want("resource", "oom-heap"));
+}
+
+#[test]
+fn kinds_of_out_of_memory() {
+    for (message, category) in [
+        ("Java heap space", "oom-heap"),
+        ("GC overhead limit exceeded", "oom-heap"),
+        (
+            "Direct buffer memory. The direct out-of-memory error has occurred.",
+            "oom-direct",
+        ),
+        (
+            "Metaspace. The metaspace out-of-memory error has occurred.",
+            "oom-metaspace",
+        ),
+        (
+            "unable to create native thread: possibly out of memory or process/resource limits reached",
+            "oom",
+        ),
+    ] {
+        let t = format!(
+            "java.lang.OutOfMemoryError: {message}\n\tat java.nio.Bits.reserveMemory(Bits.java:175)\n"
+        );
+        assert_eq!(run(&rs(), &t), want("resource", category), "{message}");
+    }
+}
+
+#[test]
+fn containers_files_and_disks() {
+    let t = "org.apache.flink.util.FlinkException: Worker container_1_0001 is terminated. Diagnostics: Container [pid=1,containerID=container_1_0001] is running beyond physical memory limits. Current usage: 4.0 GB of 4 GB physical memory used; killing container.\n\tat org.apache.flink.yarn.YarnResourceManagerDriver.onContainersCompleted(YarnResourceManagerDriver.java:290)\n";
+    assert_eq!(run(&rs(), t), want("resource", "container-killed"));
+    let t = "java.lang.Exception: Pod taskmanager-1-1 terminated: reason OOMKilled, exit code 137\n\tat org.apache.flink.kubernetes.KubernetesResourceManagerDriver.onPodTerminated(KubernetesResourceManagerDriver.java:400)\n";
+    assert_eq!(run(&rs(), t), want("resource", "container-killed"));
+    let t = "java.io.IOException: Too many open files\n\tat sun.nio.ch.IOUtil.makePipe(Native Method)\n";
+    assert_eq!(run(&rs(), t), want("resource", "too-many-open-files"));
+    let t = "java.io.IOException: No space left on device\n\tat java.io.FileOutputStream.writeBytes(Native Method)\n";
+    assert_eq!(run(&rs(), t), want("resource", "disk-full"));
+}
+
+#[test]
+fn other_failures_are_not_resources() {
+    let t = "java.lang.IllegalStateException: bad record 42\n\tat com.acme.Job.map(Job.java:1)\n";
+    assert_eq!(run(&rs(), t), (None, None));
+}

@@ -1,0 +1,53 @@
+use faultline_filter_kit::testing::{run, shipped, want};
+
+use super::{Serialization, class_names};
+
+fn ser() -> Serialization {
+    shipped("serialization")
+}
+
+#[test]
+fn class_names_in_messages() {
+    let found: Vec<_> = class_names("Serialization trace:\ntags (com.acme.jobs.KryoUnmodifiable$Reading) at 127.0.0.1 in config.yaml.").collect();
+    assert_eq!(found, ["com.acme.jobs.KryoUnmodifiable$Reading"]);
+    let found: Vec<_> =
+        class_names("class com.acme.A cannot be cast to class com.acme.B (in unnamed module)")
+            .collect();
+    assert_eq!(found, ["com.acme.A", "com.acme.B"]);
+}
+
+#[test]
+fn real_kryo_failure_of_a_user_type_is_the_users() {
+    let trace = std::fs::read_to_string(format!(
+        "{}/../../crates/stacktrace/tests/data/flink/kryo-unmodifiable.txt",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("capture");
+    assert_eq!(run(&ser(), &trace), want("user", "serialization"));
+}
+
+#[test]
+fn only_flink_types_blame_the_system() {
+    let t = "java.io.IOException: Could not deserialize org.apache.flink.runtime.checkpoint.CheckpointMetrics\n\tat org.apache.flink.util.InstantiationUtil.deserializeObject(InstantiationUtil.java:1)\n";
+    assert_eq!(run(&ser(), t), want("system", "flink-runtime"));
+}
+
+#[test]
+fn incompatible_state_is_the_users() {
+    let t = "java.lang.RuntimeException: Error while getting state\nCaused by: org.apache.flink.util.StateMigrationException: The new state serializer (org.apache.flink.api.common.typeutils.base.LongSerializer@1) must not be incompatible with the old state serializer (org.apache.flink.api.java.typeutils.runtime.PojoSerializer@2).\n\tat org.apache.flink.contrib.streaming.state.RocksDBKeyedStateBackend.updateRestoredStateMetaInfo(RocksDBKeyedStateBackend.java:1)\n";
+    assert_eq!(run(&ser(), t), want("user", "state-incompatible"));
+}
+
+#[test]
+fn avro_with_a_user_type_and_a_pojo_npe() {
+    let t = "java.lang.RuntimeException: in com.app.model.Line in string null of string in field key of com.app.model.Line\n\tat org.apache.avro.reflect.ReflectDatumWriter.write(ReflectDatumWriter.java:1)\n";
+    assert_eq!(run(&ser(), t), want("user", "serialization"));
+    let t = "java.lang.NullPointerException\n\tat org.apache.flink.api.common.typeutils.base.StringSerializer.serialize(StringSerializer.java:1)\n\tat org.apache.flink.api.java.typeutils.runtime.PojoSerializer.serialize(PojoSerializer.java:1)\n";
+    assert_eq!(run(&ser(), t), want("user", "serialization"));
+}
+
+#[test]
+fn other_failures_are_not_serialization() {
+    let t = "java.lang.IllegalStateException: bad record 42\n\tat com.acme.Job.map(Job.java:1)\n\tat org.apache.flink.streaming.api.operators.StreamMap.processElement(StreamMap.java:1)\n";
+    assert_eq!(run(&ser(), t), (None, None));
+}
