@@ -49,7 +49,12 @@ pub enum ParseError {
 /// Leading log lines are skipped, `kubectl logs --timestamps` prefixes and
 /// `\r` are stripped, and parsing stops at the first line after the trace
 /// that is not part of it (so of several traces the first one is the record).
-/// Text with NUL characters is refused as [`ParseError::NotText`].
+/// Pasted fragments are accepted: a trace that starts at a `Caused by:`, a
+/// header inside a log line (`... with failure cause: java.io.X: m`), frames
+/// indented with spaces, wrapped over lines or without their `at `, `...`
+/// lines and stray lines among the frames. Text with no recognisable
+/// exception header is [`ParseError::NoException`]; text with NUL characters
+/// is refused as [`ParseError::NotText`].
 pub fn parse(text: &str, rules: &OriginRules) -> Result<FailureRecord, ParseError> {
     let mut record = text::parse_trace(text)?;
     finish(&mut record, rules)?;

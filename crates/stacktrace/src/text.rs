@@ -37,7 +37,7 @@ pub(crate) fn parse_trace(text: &str) -> Result<FailureRecord, ParseError> {
     if text.contains('\0') {
         return Err(ParseError::NotText);
     }
-    let lines: Vec<&str> = text.split('\n').map(clean_line).collect();
+    let lines = split_lines(text);
     let start = find_root(&lines).ok_or(ParseError::NoException)?;
     let (root_indent, _) = split_indent(lines[start.0]);
     let mut b = Builder {
@@ -52,8 +52,21 @@ pub(crate) fn parse_trace(text: &str) -> Result<FailureRecord, ParseError> {
     b.start_root(start.1);
     let max_frames = RecordLimits::default().max_frames;
     let mut cut = false;
-    for raw in &lines[start.0 + 1..] {
-        match classify(raw, &mut b) {
+    let mut i = start.0 + 1;
+    while i < lines.len() {
+        let raw = lines[i];
+        i += 1;
+        let mut line = classify(raw, &mut b);
+        if matches!(line, Line::Other) {
+            // A frame wrapped over two or three lines.
+            if let Some((frame, used)) = wrapped_frame(&lines[i - 1..]) {
+                let ((tabs, spaces), _) = split_indent(raw);
+                b.depth(tabs, spaces, true);
+                line = Line::Frame(frame);
+                i += used - 1;
+            }
+        }
+        match line {
             Line::Frame(frame) => {
                 b.end_message();
                 if let Some(t) = b.throwables.last_mut() {
@@ -81,13 +94,27 @@ pub(crate) fn parse_trace(text: &str) -> Result<FailureRecord, ParseError> {
                 b.add_child(suppressed, depth, rest);
             }
             Line::Other => {
-                if b.in_message && !looks_like_log_line(raw.trim_start()) {
+                let text = raw.trim_matches(is_indent);
+                if b.in_message && !looks_like_log_line(text) {
                     if let Some(m) = b.throwables.last_mut().and_then(|t| t.message.as_mut()) {
                         m.push('\n');
                         m.push_str(raw);
                     }
-                } else if b.in_message || !raw.trim().is_empty() {
-                    break; // the end of the first trace
+                } else if b.in_message {
+                    break; // a log line: the end of the first trace
+                } else if !text.is_empty() {
+                    // A stray line inside the frames (a note, a wrapped
+                    // remnant) is skipped when the trace goes on right after
+                    // it; anything else ends the first trace.
+                    let goes_on = !looks_like_log_line(text)
+                        && root_header(text).is_none()
+                        && lines[i..]
+                            .iter()
+                            .take(2)
+                            .any(|next| is_trace_line(next.trim_matches(is_indent)));
+                    if !goes_on {
+                        break;
+                    }
                 }
                 // Blank lines between frames are skipped.
             }
@@ -218,10 +245,20 @@ impl Builder {
     }
 }
 
-/// Strips `\r`, a `kubectl logs --timestamps` RFC 3339 prefix and a CRI
-/// `stdout F ` stream tag.
+/// The cleaned lines of `text`: split at `\n` (or at `\r` when the text has
+/// no `\n`, old Mac line endings).
+fn split_lines(text: &str) -> Vec<&str> {
+    if text.contains('\n') {
+        text.split('\n').map(clean_line).collect()
+    } else {
+        text.split('\r').map(clean_line).collect()
+    }
+}
+
+/// Strips trailing `\r`, a `kubectl logs --timestamps` RFC 3339 prefix and a
+/// CRI `stdout F ` stream tag.
 fn clean_line(line: &str) -> &str {
-    let line = line.strip_suffix('\r').unwrap_or(line);
+    let line = line.trim_end_matches('\r');
     let Some(rest) = strip_rfc3339(line) else {
         return line;
     };
@@ -274,49 +311,158 @@ fn strip_rfc3339(line: &str) -> Option<&str> {
     if at(i, b' ') { line.get(i + 1..) } else { None }
 }
 
-/// A log line's start: `2024-05-01 10:00:00` or `2024-05-01T10:00:00`.
+/// A log line's start: `2024-05-01 10:00:00`, `2024-05-01T10:00:00`,
+/// `[2024-05-01 10:00:00` or a time alone, `10:00:00,123`.
 fn looks_like_log_line(line: &str) -> bool {
+    let line = line.strip_prefix('[').unwrap_or(line);
     let b = line.as_bytes();
-    b.len() >= 16
+    let dated = b.len() >= 16
         && b[..4].iter().all(u8::is_ascii_digit)
         && b[4] == b'-'
         && b[7] == b'-'
         && (b[10] == b' ' || b[10] == b'T')
         && b[11..13].iter().all(u8::is_ascii_digit)
-        && b[13] == b':'
+        && b[13] == b':';
+    let timed = b.len() >= 9
+        && b[..2].iter().all(u8::is_ascii_digit)
+        && b[2] == b':'
+        && b[3..5].iter().all(u8::is_ascii_digit)
+        && b[5] == b':'
+        && b[6..8].iter().all(u8::is_ascii_digit)
+        && matches!(b[8], b',' | b'.' | b' ');
+    dated || timed
+}
+
+/// Indentation: spaces, tabs and the no-break and ideographic spaces that
+/// web pages put into pasted traces.
+fn is_indent(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\u{a0}' | '\u{3000}')
 }
 
 /// Leading (tabs, spaces) and the rest.
 fn split_indent(line: &str) -> ((usize, usize), &str) {
-    let rest = line.trim_start_matches([' ', '\t']);
+    let rest = line.trim_start_matches(is_indent);
     let indent = &line[..line.len() - rest.len()];
     let tabs = indent.bytes().filter(|&c| c == b'\t').count();
-    ((tabs, indent.len() - tabs), rest)
+    ((tabs, indent.chars().count() - tabs), rest)
 }
 
-/// Finds the root header: the first line that is a throwable header whose
-/// class looks like an exception, or any header directly followed by a frame
-/// or caption. Returns its line index and header.
+/// Finds the root header: the first line that, after an optional
+/// `Caused by:`/`Suppressed:` caption (text pasted from the middle of a
+/// trace) or `Exception in thread "…"` prefix, is a throwable header whose
+/// class looks like an exception or that is directly followed by a trace line
+/// (frame, caption, `... n more`); or that holds an exception header inside it
+/// (`… switched from RUNNING to FAILED with failure cause: java.io.X: m`,
+/// `[ERROR] org.x.YException: m`, `AsynchronousException{java.lang.X: m}`)
+/// directly followed by a trace line. Failing those, the first exception
+/// header inside a line anywhere. Returns its line index and header.
 fn find_root<'a>(lines: &[&'a str]) -> Option<(usize, Header<'a>)> {
+    let mut fallback = None;
     for (i, line) in lines.iter().enumerate() {
-        let text = line.trim_start_matches([' ', '\t']);
-        let text = strip_thread_prefix(text);
-        let Some(header) = strict_header(text) else {
+        let text = line.trim_matches(is_indent);
+        if text.is_empty() {
             continue;
+        }
+        let confirmed = || {
+            lines
+                .get(i + 1)
+                .is_some_and(|next| is_trace_line(next.trim_matches(is_indent)))
         };
-        let confirmed = exception_like(header.class)
-            || lines.get(i + 1).is_some_and(|next| {
-                let next = next.trim_start_matches([' ', '\t']);
-                parse_frame(next).is_some()
-                    || next.starts_with("Caused by: ")
-                    || next.starts_with("Suppressed: ")
-                    || parse_omitted(next).is_some()
-            });
-        if confirmed {
+        if let Some(header) = root_header(text)
+            && (exception_like(header.class) || confirmed())
+        {
             return Some((i, header));
         }
+        if let Some(header) = braced_header(text).or_else(|| embedded_header(text)) {
+            if confirmed() {
+                return Some((i, header));
+            }
+            if fallback.is_none() {
+                fallback = Some((i, header));
+            }
+        }
+    }
+    fallback
+}
+
+/// The header a (trimmed) line starts with, after an optional caption or
+/// thread prefix.
+fn root_header(text: &str) -> Option<Header<'_>> {
+    let text = match caption(text) {
+        Some((_, rest)) => rest,
+        None => text,
+    };
+    strict_header(strip_thread_prefix(text))
+}
+
+/// `Caused by: rest` (also the `Cause by:` typo) or `Suppressed: rest`:
+/// whether suppressed, and the rest.
+fn caption(text: &str) -> Option<(bool, &str)> {
+    let (suppressed, rest) = if let Some(rest) = text.strip_prefix("Caused by:") {
+        (false, rest)
+    } else if let Some(rest) = text.strip_prefix("Cause by:") {
+        (false, rest)
+    } else {
+        (true, text.strip_prefix("Suppressed:")?)
+    };
+    Some((suppressed, rest.trim_start_matches(is_indent)))
+}
+
+/// `AsynchronousException{java.lang.Exception: m}`: a throwable whose
+/// `toString` wraps its cause in braces (old Flink versions).
+fn braced_header(text: &str) -> Option<Header<'_>> {
+    let (class, inner) = text.split_once('{')?;
+    let inner = inner.strip_suffix('}')?;
+    (valid_class_name(class) && exception_suffix(class)).then_some(Header {
+        class,
+        message: Some(inner),
+    })
+}
+
+/// The first exception header inside a (trimmed) line: a qualified class
+/// name that looks like an exception, starting after a character that
+/// cannot be part of a class name, followed by `:` or the end of the line.
+/// Each character is looked at a bounded number of times.
+fn embedded_header(text: &str) -> Option<Header<'_>> {
+    let mut at = 0;
+    while at < text.len() {
+        let rest = &text[at..];
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
+        if !is_class_char(c) {
+            at += c.len_utf8();
+            continue;
+        }
+        let end = rest.find(|c: char| !is_class_char(c)).unwrap_or(rest.len());
+        let class = &rest[..end];
+        let after = &rest[end..];
+        if valid_class_name(class) && exception_like(class) {
+            if after.is_empty() {
+                return Some(Header {
+                    class,
+                    message: None,
+                });
+            }
+            if let Some(message) = after.strip_prefix(':') {
+                return Some(Header {
+                    class,
+                    message: Some(message.strip_prefix(' ').unwrap_or(message)),
+                });
+            }
+        }
+        at += end;
     }
     None
+}
+
+/// A (trimmed) line that can only be part of a trace: a frame, a caption or
+/// an omitted-frames line.
+fn is_trace_line(text: &str) -> bool {
+    caption(text).is_some()
+        || parse_frame(text).is_some()
+        || bare_frame(text).is_some()
+        || parse_omitted(text).is_some()
 }
 
 /// `Exception in thread "main" java.lang.X: m` → `java.lang.X: m`.
@@ -335,13 +481,19 @@ fn strip_thread_prefix(text: &str) -> &str {
     text
 }
 
-/// A class name of an exception: the simple name ends with Exception, Error or Throwable.
+/// Throwables whose simple names do not say so.
+const KNOWN_THROWABLES: &[&str] = &["java.lang.ThreadDeath", "java.lang.Throwable"];
+
+/// A class name of an exception: qualified, and the simple name ends with
+/// Exception, Error or Throwable (or a known throwable).
 fn exception_like(class: &str) -> bool {
+    class.contains('.') && (exception_suffix(class) || KNOWN_THROWABLES.contains(&class))
+}
+
+/// The simple name ends with Exception, Error or Throwable.
+fn exception_suffix(class: &str) -> bool {
     let simple = class.rsplit(['.', '$']).next().unwrap_or(class);
-    class.contains('.')
-        && (simple.ends_with("Exception")
-            || simple.ends_with("Error")
-            || simple.ends_with("Throwable"))
+    simple.ends_with("Exception") || simple.ends_with("Error") || simple.ends_with("Throwable")
 }
 
 /// A strict header: a valid Java binary class name, then nothing or `: message`.
@@ -397,29 +549,15 @@ fn valid_class_name(class: &str) -> bool {
 /// Classifies one (cleaned) line of a trace.
 fn classify<'a>(raw: &'a str, b: &mut Builder) -> Line<'a> {
     let ((tabs, spaces), text) = split_indent(raw);
-    if let Some(rest) = text
-        .strip_prefix("Caused by: ")
-        .or_else(|| text.strip_prefix("Caused by:"))
-    {
+    if let Some((suppressed, rest)) = caption(text) {
         let depth = b.depth(tabs, spaces, false);
         return Line::Caption {
-            suppressed: false,
+            suppressed,
             depth,
-            rest: rest.trim_start(),
+            rest,
         };
     }
-    if let Some(rest) = text
-        .strip_prefix("Suppressed: ")
-        .or_else(|| text.strip_prefix("Suppressed:"))
-    {
-        let depth = b.depth(tabs, spaces, false);
-        return Line::Caption {
-            suppressed: true,
-            depth,
-            rest: rest.trim_start(),
-        };
-    }
-    if let Some(frame) = parse_frame(text) {
+    if let Some(frame) = parse_frame(text).or_else(|| bare_frame(text)) {
         b.depth(tabs, spaces, true);
         return Line::Frame(frame);
     }
@@ -429,8 +567,51 @@ fn classify<'a>(raw: &'a str, b: &mut Builder) -> Line<'a> {
     Line::Other
 }
 
-/// `... 12 more` or `... 12 common frames omitted`.
+/// A frame wrapped over the first two or three of `lines` (by a terminal, a
+/// web page or a mail client): the first line starts with `at ` but does
+/// not end the frame. Returns the frame and the number of lines it took.
+fn wrapped_frame(lines: &[&str]) -> Option<(Frame, usize)> {
+    // Lines are wrapped at a width well beyond a few characters.
+    const MIN_WRAPPED: usize = 40;
+    const MAX_JOINED: usize = 2048;
+    let first = lines.first()?.trim_matches(is_indent);
+    let after_at = first.strip_prefix("at")?;
+    if !after_at.starts_with(char::is_whitespace)
+        || first.ends_with(')')
+        || first.ends_with(']')
+        || !(MIN_WRAPPED..=MAX_JOINED).contains(&first.len())
+    {
+        return None;
+    }
+    let mut joined = first.to_string();
+    for (k, next) in lines.iter().enumerate().skip(1).take(2) {
+        let next = next.trim_matches(is_indent);
+        // The rest of a wrapped frame may look like a frame without `at `.
+        if next.is_empty()
+            || joined.len() + next.len() > MAX_JOINED
+            || caption(next).is_some()
+            || parse_frame(next).is_some()
+            || parse_omitted(next).is_some()
+            || looks_like_log_line(next)
+        {
+            return None;
+        }
+        joined.push_str(next);
+        if let Some(frame) = parse_frame(&joined) {
+            return Some((frame, k + 1));
+        }
+    }
+    None
+}
+
+/// `... 12 more` or `... 12 common frames omitted`; a line of only dots or
+/// ellipses (`...`, `……`: frames cut by whoever pasted the trace) omits an
+/// unknown number, counted as 0.
 fn parse_omitted(text: &str) -> Option<u32> {
+    let text = text.trim_end_matches(is_indent);
+    if text.len() >= 3 && text.chars().all(|c| c == '.' || c == '…') {
+        return Some(0);
+    }
     let rest = text.strip_prefix("...")?.trim_start();
     let digits_end = rest
         .find(|c: char| !c.is_ascii_digit())
@@ -451,7 +632,27 @@ fn parse_omitted(text: &str) -> Option<u32> {
 
 /// Parses `at [loader/][module[@version]/]pkg.Class.method(Location)[ ~[jar:version]]`.
 pub(crate) fn parse_frame(text: &str) -> Option<Frame> {
-    let rest = text.strip_prefix("at ")?.trim();
+    let rest = text.strip_prefix("at")?;
+    if !rest.starts_with(char::is_whitespace) {
+        return None;
+    }
+    frame_body(rest.trim())
+}
+
+/// A frame without its `at `, as some loggers and pastes leave it: only with
+/// a telling location (`File.java:12`, `Native Method`, `Unknown Source`).
+fn bare_frame(text: &str) -> Option<Frame> {
+    let first = text.chars().next()?;
+    if !(first.is_alphabetic() || first == '_' || first == '$') {
+        return None;
+    }
+    let rest = strip_jar_suffix(text.trim_end());
+    let frame = frame_body(rest)?;
+    (frame.native || frame.line.is_some() || rest.ends_with("(Unknown Source)")).then_some(frame)
+}
+
+/// `[loader/][module[@version]/]pkg.Class.method(Location)[ ~[jar:version]]`.
+fn frame_body(rest: &str) -> Option<Frame> {
     let rest = strip_jar_suffix(rest);
     let body = rest.strip_suffix(')')?;
     let open = body.rfind('(')?;
@@ -462,9 +663,16 @@ pub(crate) fn parse_frame(text: &str) -> Option<Frame> {
     let qualified = strip_loader_and_module(qualified);
     let dot = qualified.rfind('.')?;
     let (class, method) = (&qualified[..dot], &qualified[dot + 1..]);
-    if class.is_empty() || method.is_empty() {
+    if class.is_empty() {
         return None;
     }
+    // `com.mysql.jdbc.Buffer.(Buffer.java:62)`: a web page took `<init>` for
+    // an HTML tag. Only a qualified class is trusted to be one.
+    let method = match method {
+        "" if class.contains('.') => "<init>",
+        "" => return None,
+        m => m,
+    };
     let mut frame = Frame {
         class: class.to_string(),
         method: method.to_string(),
@@ -638,6 +846,82 @@ mod tests {
             strip_thread_prefix("Exception in thread \"a\" b\" java.lang.Error: x \" y"),
             "java.lang.Error: x \" y"
         );
+    }
+
+    #[test]
+    fn embedded_and_braced_headers() {
+        let h = embedded_header("x [] - A (1/1) switched from RUNNING to FAILED with failure cause: java.io.IOException: a: b").unwrap();
+        assert_eq!((h.class, h.message), ("java.io.IOException", Some("a: b")));
+        let h = embedded_header("[ERROR] org.apache.flink.table.api.SqlParserException").unwrap();
+        assert_eq!(
+            (h.class, h.message),
+            ("org.apache.flink.table.api.SqlParserException", None)
+        );
+        for none in [
+            "java -XX:+HeapDumpOnOutOfMemoryError -Xmx1g",
+            "caught java.io.IOException while reading",
+            "org.apache.flink.runtime.JobExceptionsHandler - x",
+            "IOException: no package",
+            "",
+        ] {
+            assert!(embedded_header(none).is_none(), "{none}");
+        }
+        let h = braced_header("AsynchronousException{java.lang.Exception: x}").unwrap();
+        assert_eq!(
+            (h.class, h.message),
+            ("AsynchronousException", Some("java.lang.Exception: x"))
+        );
+        assert!(braced_header("WordCount{word='a', frequency=3}").is_none());
+    }
+
+    #[test]
+    fn bare_and_wrapped_frames() {
+        let f = bare_frame("org.apache.flink.runtime.taskmanager.Task.run(Task.java:566)").unwrap();
+        assert_eq!((f.method.as_str(), f.line), ("run", Some(566)));
+        assert!(
+            bare_frame("java.lang.Thread.sleep(Native Method) ~[?:?]")
+                .unwrap()
+                .native
+        );
+        for none in [
+            "a.b(c)",
+            "foo.bar(x, y)",
+            "com.acme.Job.main()",
+            "\tat a.B.c(B.java:1)",
+        ] {
+            assert!(bare_frame(none).is_none(), "{none}");
+        }
+        let lines = [
+            "\tat org.apache.flink.streaming.runtime.tasks.StreamTask$AsyncCheckpoint",
+            "Runnable.run(StreamTask.java:884) ~[flink-dist_2.11-1.9.1.jar:1.9.1]",
+            "\tat a.B.c(B.java:1)",
+        ];
+        let (f, used) = wrapped_frame(&lines).unwrap();
+        assert_eq!(used, 2);
+        assert_eq!(
+            (f.class.as_str(), f.line),
+            (
+                "org.apache.flink.streaming.runtime.tasks.StreamTask$AsyncCheckpointRunnable",
+                Some(884)
+            )
+        );
+        assert!(wrapped_frame(&lines[1..]).is_none());
+        assert!(wrapped_frame(&["\tat x", "y.z(Z.java:1)"]).is_none());
+    }
+
+    #[test]
+    fn log_line_starts() {
+        for log in [
+            "2024-05-01 10:00:00,123 INFO x",
+            "2024-05-01T10:00:00 x",
+            "[2023-08-01 18:17:56.141]Container killed",
+            "08:00:40,481 WARN  [] - x",
+        ] {
+            assert!(looks_like_log_line(log), "{log}");
+        }
+        for other in ["10:00", "line 2: x", "2024-05-01", "12:34:56"] {
+            assert!(!looks_like_log_line(other), "{other}");
+        }
     }
 
     #[test]

@@ -752,3 +752,267 @@ fn flink_user_map_failure_structure() {
     assert_eq!(from_json.throwables, r.throwables);
     assert!(from_json.context.timestamp_ms.is_some());
 }
+
+// Shapes of traces as users paste them: short excerpts of real items of
+// tests/corpus/public.jsonl (the item's id is given with each).
+
+/// `(class, message)` of every throwable.
+fn headers(r: &FailureRecord) -> Vec<(&str, Option<&str>)> {
+    r.throwables
+        .iter()
+        .map(|t| (t.class.as_str(), t.message.as_deref()))
+        .collect()
+}
+
+#[test]
+fn pasted_from_a_caused_by() {
+    // gh-apache-flink-cdc-3048: the text starts at a `Caused by:`.
+    let r = p("Caused by: java.io.EOFException\n\
+\tat org.apache.flink.core.memory.DataInputDeserializer.readBoolean(DataInputDeserializer.java:125)\n\
+\tat com.ververica.cdc.connectors.mysql.source.split.MySqlSplitSerializer.deserializeSplit(MySqlSplitSerializer.java:165)\n\
+\t... 10 more");
+    assert_eq!(headers(&r), [("java.io.EOFException", None)]);
+    assert_eq!(r.throwables[0].relation, Relation::Root);
+    assert_eq!(
+        (r.throwables[0].frames.len(), r.throwables[0].frames_omitted),
+        (2, 10)
+    );
+    // blog-isxcode-spark-yun-flink-q9-replication: two causes, the first one the root.
+    let r = p(
+        "Caused by: io.debezium.DebeziumException: java.sql.SQLSyntaxErrorException: Access denied; you need (at least one of) the SUPER, REPLICATION CLIENT privilege(s) for this operation\n\
+\tat io.debezium.pipeline.source.AbstractSnapshotChangeEventSource.execute(AbstractSnapshotChangeEventSource.java:85)\n\
+\t... 5 more\n\
+Caused by: java.sql.SQLSyntaxErrorException: Access denied; you need (at least one of) the SUPER, REPLICATION CLIENT privilege(s) for this operation\n\
+\tat com.mysql.cj.jdbc.exceptions.SQLError.createSQLException(SQLError.java:121)\n\
+\t... 8 mor",
+    );
+    assert_eq!(
+        classes(&r),
+        [
+            ("io.debezium.DebeziumException", Relation::Root, None),
+            ("java.sql.SQLSyntaxErrorException", Relation::Cause, Some(0))
+        ]
+    );
+    // blog-isxcode-spark-yun-flink-q13-fb303: a leading space, log4j jar suffixes.
+    let r = p(
+        " Caused by: java.lang.ClassNotFoundException: com.facebook.fb303.FacebookService$Iface\n\
+\tat java.net.URLClassLoader.findClass(URLClassLoader.java:387) ~[?:1.8.0_412]\n\
+\tat java.lang.ClassLoader.defineClass1(Native Method) ~[?:1.8.0_412]\n",
+    );
+    assert_eq!(r.throwables[0].frames.len(), 2);
+    assert!(r.throwables[0].frames[1].native);
+}
+
+#[test]
+fn caption_alone_is_a_message_only_exception() {
+    // blog-isxcode-spark-yun-flink-q5-privilege.
+    let r = p(
+        "Caused by: java.sql.SQLSyntaxErrorException: Access denied; you need (at least one of) the RELOAD or FLUSH_TABLES privilege(s) for this operation",
+    );
+    assert_eq!(
+        headers(&r),
+        [(
+            "java.sql.SQLSyntaxErrorException",
+            Some(
+                "Access denied; you need (at least one of) the RELOAD or FLUSH_TABLES privilege(s) for this operation"
+            )
+        )]
+    );
+    assert!(r.throwables[0].frames.is_empty());
+    // gh-apache-flink-cdc-104: a log line, a blank line, then the caption.
+    let r = p(
+        "ERROR akka.remote.EndpointWriter   [] - dropping message [class org.apache.flink.runtime.rpc.messages.RemoteRpcInvocation] for non-local recipient [Actor[akka.tcp://flink@192.xx:45578/user/rpc/taskmanager_0#1283715547]]\n\
+\n\
+Caused by: java.util.concurrent.TimeoutException: Heartbeat of TaskManager with id eaffacbed6a9d6025a362df2738d5299 timed out.",
+    );
+    assert_eq!(
+        headers(&r),
+        [(
+            "java.util.concurrent.TimeoutException",
+            Some("Heartbeat of TaskManager with id eaffacbed6a9d6025a362df2738d5299 timed out.")
+        )]
+    );
+}
+
+#[test]
+fn cause_typo_and_two_space_frames() {
+    // faq-dinky-hive-shims-version: `Cause by:`, a frame indented by two
+    // spaces with a cut jar suffix.
+    let r = p(
+        "Cause by: java.lang.IllegalArgumentException: Unrecognized Hadoop major version number: 3.1.1.7.2.8.0-224\n  at org.apache.hadoop.hive.shims.ShimLoader.getMajorVersion(Shimloader.java:177) ~[flink-sql-connector-hive-2.2.0...]",
+    );
+    assert_eq!(r.throwables[0].class, "java.lang.IllegalArgumentException");
+    let f = &r.throwables[0].frames[0];
+    assert_eq!(
+        (f.class.as_str(), f.method.as_str(), f.line),
+        (
+            "org.apache.hadoop.hive.shims.ShimLoader",
+            "getMajorVersion",
+            Some(177)
+        )
+    );
+    // blog-ispong-flink-acorn-no-jdbc-factory: frames indented by eight spaces.
+    let r = p(
+        "Caused by: org.apache.flink.table.api.ValidationException: Cannot discover a connector using option: 'connector'='jdbc'\n\
+        at org.apache.flink.table.factories.FactoryUtil.enrichNoMatchingConnectorError(FactoryUtil.java:367)\n\
+        at org.apache.flink.table.factories.FactoryUtil.createTableSink(FactoryUtil.java:152)\n\
+        ... 34 more\n\
+Caused by: org.apache.flink.table.api.ValidationException: Could not find any factory for identifier 'jdbc' that implements 'org.apache.flink.table.factories.DynamicTableFactory' in the classpath.",
+    );
+    assert_eq!(
+        classes(&r)[1],
+        (
+            "org.apache.flink.table.api.ValidationException",
+            Relation::Cause,
+            Some(0)
+        )
+    );
+    assert_eq!(
+        (r.throwables[0].frames.len(), r.throwables[0].frames_omitted),
+        (2, 34)
+    );
+}
+
+#[test]
+fn bare_ellipsis_lines() {
+    // faq-dinky-hdfs-nameservice: frames cut to `...` by whoever pasted them.
+    let r = p(
+        "Caused by: java.io.IOException: Cannot instantiate file system for URI: hdfs://nameservice/flink/lib\n...\nCaused by: java.lang.IllegalArgumentException: java.net.UnknownHostException: nameservice\n...",
+    );
+    assert_eq!(
+        headers(&r),
+        [
+            (
+                "java.io.IOException",
+                Some("Cannot instantiate file system for URI: hdfs://nameservice/flink/lib")
+            ),
+            (
+                "java.lang.IllegalArgumentException",
+                Some("java.net.UnknownHostException: nameservice")
+            )
+        ]
+    );
+    let r = p("java.lang.Exception: x\n\tat a.A.a(A.java:1)\n……\n\tat a.A.b(A.java:2)\n");
+    assert_eq!(r.throwables[0].frames.len(), 2);
+}
+
+#[test]
+fn message_wrapped_over_indented_lines() {
+    // faq-dinky-offsetresetstrategy-cce.
+    let r = p(
+        "Caused by: java.lang.ClassCastException: cannot assign instance of org.apache.kafka.clients.consumer.OffsetResetStrategy to field\n    org.apache.flink.connector.kafka.source.enumerator.initializer.ReaderHandledOffsetsInitializer.offsetResetStrategy of type \n    org.apache.flink.kafka.shaded.org.apache.kafka.clients.consumer.OffsetResetStrategy in instance of \n    org.apache.flink.connector.kafka.source.enumerator.initializer.ReaderHandledOffsetsInitializer",
+    );
+    assert_eq!(r.throwables.len(), 1);
+    let m = r.throwables[0].message.as_deref().unwrap();
+    assert!(m.starts_with("cannot assign instance of"), "{m}");
+    assert!(m.ends_with("ReaderHandledOffsetsInitializer"), "{m}");
+}
+
+#[test]
+fn headless_frames_before_the_first_cause() {
+    // blog-ispong-flink-acorn-jdbc-not-subtype: the paste starts inside a
+    // message (`Table options are: ...`) and its frames; the first header
+    // is a `Caused by:`.
+    let r = p(
+        "Table options are:\n\n'connector'='kafka'\n'topic'='ispong-input-2'\n\
+        at org.apache.flink.table.factories.FactoryUtil.createTableSource(FactoryUtil.java:122)\n\
+        at org.apache.calcite.tools.RelBuilder.scan(RelBuilder.java:1099)\n\
+Caused by: org.apache.flink.table.api.TableException: Could not load service provider for factories.\n\
+        at org.apache.flink.table.factories.FactoryUtil.discoverFactories(FactoryUtil.java:826)\n\
+        ... 52 more\n\
+Caused by: java.util.ServiceConfigurationError: org.apache.flink.table.factories.Factory: Provider org.apache.flink.connector.jdbc.catalog.factory.JdbcCatalogFactory not a subtype\n\
+        at java.util.ServiceLoader.fail(ServiceLoader.java:239)\n",
+    );
+    assert_eq!(
+        classes(&r),
+        [
+            (
+                "org.apache.flink.table.api.TableException",
+                Relation::Root,
+                None
+            ),
+            (
+                "java.util.ServiceConfigurationError",
+                Relation::Cause,
+                Some(0)
+            )
+        ]
+    );
+}
+
+#[test]
+fn braced_asynchronous_exception() {
+    // blog-itinycheng-2020-01-05-hdfs-checkpoint: Flink 1.x printed
+    // `AsynchronousException{cause}` after a log line.
+    let r = p(
+        "2020-01-02 17:18:53,337 INFO  org.apache.flink.runtime.executiongraph.ExecutionGraph        - Source: analytics_standarddata_weapp_share-druid -> XXXXXXXXXX (1/1) (c2e77749126a67db62d38bdb166b5696) switched from RUNNING to FAILED.\n\
+AsynchronousException{java.lang.Exception: Could not materialize checkpoint 60 for operator Source: analytics_standarddata_weapp_share-druid -> XXXXXXXXXX (1/1).}\n\
+        at org.apache.flink.streaming.runtime.tasks.StreamTask$AsyncCheckpointExceptionHandler.tryHandleCheckpointException(StreamTask.java:1153)\n\
+        at java.lang.Thread.run(Thread.java:748)\n\
+Caused by: java.lang.Exception: Could not materialize checkpoint 60 for operator Source: analytics_standarddata_weapp_share-druid -> XXXXXXXXXX (1/1).\n\
+        at org.apache.flink.streaming.runtime.tasks.StreamTask$AsyncCheckpointRunnable.handleExecutionException(StreamTask.java:942)\n\
+        ... 6 more\n",
+    );
+    assert_eq!(
+        headers(&r)[0],
+        (
+            "AsynchronousException",
+            Some(
+                "java.lang.Exception: Could not materialize checkpoint 60 for operator Source: analytics_standarddata_weapp_share-druid -> XXXXXXXXXX (1/1)."
+            )
+        )
+    );
+    assert_eq!(r.throwables[0].frames.len(), 2);
+    assert_eq!(r.throwables[1].relation, Relation::Cause);
+}
+
+#[test]
+fn constructor_frame_mangled_by_html() {
+    // gh-apache-flink-cdc-224: the page took `<init>` for a tag.
+    let r = p("java.lang.OutOfMemoryError: Java heap space\n\
+\tat com.mysql.jdbc.Buffer.(Buffer.java:62)\n\
+\tat com.mysql.jdbc.MysqlIO.nextRow(MysqlIO.java:2024)\n");
+    let f = &r.throwables[0].frames[0];
+    assert_eq!(
+        (f.class.as_str(), f.method.as_str(), f.line),
+        ("com.mysql.jdbc.Buffer", "<init>", Some(62))
+    );
+    assert_eq!(r.throwables[0].frames.len(), 2);
+}
+
+#[test]
+fn sql_client_echo_and_error_lines() {
+    // gh-apache-amoro-563.
+    let r = p(
+        "Flink SQL> SELECT id, `name` FROM arctic.test_db.test_table/*+OPTIONS('streaming' = 'true')*/;\n\
+[ERROR] Could not execute SQL statement. Reason:\n\
+java.lang.ClassNotFoundException: com.netease.arctic.shaded.org.apache.flink.streaming.connectors.kafka.table.KafkaConnectorOptions",
+    );
+    assert_eq!(r.throwables[0].class, "java.lang.ClassNotFoundException");
+}
+
+#[test]
+fn no_exception_still_refused() {
+    let rules = OriginRules::default();
+    // blog-isxcode-spark-yun-flink-q3: a message without its class.
+    assert_eq!(
+        parse(
+            "The main method caused an error: please declare primary key for sink table when query contains update/delete record.",
+            &rules
+        ),
+        Err(ParseError::NoException)
+    );
+    // gh-apache-hudi-9339: YARN diagnostics, no Java exception.
+    assert_eq!(
+        parse(
+            "Container container_e07_1669378398064_0904_01_000002 marked as failed.\n Exit code:-103.\n Diagnostics: org.apache.hudi.org.openjdk.jol.vm.sa.AttachMain \n\n[2023-08-01 18:17:56.141]Container killed on request. Exit code is 143\n",
+            &rules
+        ),
+        Err(ParseError::NoException)
+    );
+    // A JVM flag that merely names an error.
+    assert_eq!(
+        parse("java -XX:+HeapDumpOnOutOfMemoryError -Xmx1g\n", &rules),
+        Err(ParseError::NoException)
+    );
+}
