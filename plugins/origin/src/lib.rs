@@ -40,6 +40,20 @@ pub struct Config {
     /// Class-loading error classes (patterns as in rule tables).
     #[serde(default)]
     pub class_loading: Vec<String>,
+    /// Connector packages (Flink's and third-party sources and sinks): a
+    /// failure thrown there is, far more often than a connector bug, the
+    /// job's configuration of it (options, credentials, the external
+    /// system's settings) → `user/user-config`.
+    #[serde(default)]
+    pub connector_frames: Vec<String>,
+    /// Exceptions that Flink code throws when it is used wrongly (a bad
+    /// argument or setting) rather than when it is broken → `user/user-config`.
+    #[serde(default)]
+    pub misuse_exceptions: Vec<String>,
+    /// A chain whose frames are all JDK and library code (no Flink frame at
+    /// all) ran in a library only the job calls → `user/user-code`.
+    #[serde(default = "yes")]
+    pub library_only_is_user: bool,
 }
 
 fn yes() -> bool {
@@ -51,6 +65,8 @@ fn yes() -> bool {
 pub enum Kind {
     /// The job's code.
     User,
+    /// A connector the job configured.
+    Connector,
     /// Flink API called by the job's code: look further down.
     Api,
     /// Flink's runtime.
@@ -68,6 +84,9 @@ impl OriginFilter {
         let class = f.class_name();
         if kit::in_packages(class, &self.0.user_packages) {
             return Kind::User;
+        }
+        if kit::in_packages(class, &self.0.connector_frames) {
+            return Kind::Connector;
         }
         if kit::in_packages(class, &self.0.platform_packages) {
             return Kind::Neutral;
@@ -136,6 +155,44 @@ impl Filter for OriginFilter {
         let mut current = Some(*root_cause);
         while let Some(t) = current {
             if let Some((f, kind, via_api)) = self.deciding(&t) {
+                return self.verdict(root_cause, &f, kind, via_api);
+            }
+            current = t.parent();
+        }
+        let library_only = failure
+            .frames()
+            .all(|f| matches!(f.origin(), Origin::Jdk | Origin::Library))
+            && failure.frames().any(|f| f.origin() == Origin::Library);
+        if self.0.library_only_is_user && library_only {
+            return kit::decide(
+                Blame::User,
+                "user-code",
+                format!(
+                    "origin: {} thrown in a library with no Flink frame: called by the job",
+                    root_cause.simple_name()
+                ),
+            );
+        }
+        Verdict::new()
+    }
+}
+
+impl OriginFilter {
+    fn verdict(
+        &self,
+        root_cause: &Throwable<'_>,
+        f: &Frame<'_>,
+        kind: Kind,
+        via_api: bool,
+    ) -> Verdict {
+        let name = root_cause.simple_name();
+        let misuse = self
+            .0
+            .misuse_exceptions
+            .iter()
+            .any(|p| kit::class_matches(p, root_cause.class_name()));
+        let v = match kind {
+            Kind::User => {
                 let how = if f.is_lambda() {
                     "a lambda of "
                 } else if via_api {
@@ -143,32 +200,35 @@ impl Filter for OriginFilter {
                 } else {
                     ""
                 };
-                let v = if kind == Kind::User {
-                    kit::decide(
-                        Blame::User,
-                        "user-code",
-                        format!(
-                            "origin: {} thrown in {how}user code {}",
-                            root_cause.simple_name(),
-                            kit::frame_name(&f)
-                        ),
-                    )
-                } else {
-                    kit::decide(
-                        Blame::System,
-                        "flink-runtime",
-                        format!(
-                            "origin: {} thrown in Flink code {}",
-                            root_cause.simple_name(),
-                            kit::frame_name(&f)
-                        ),
-                    )
-                };
-                return v.label("origin.frame", kit::frame_name(&f));
+                kit::decide(
+                    Blame::User,
+                    "user-code",
+                    format!(
+                        "origin: {name} thrown in {how}user code {}",
+                        kit::frame_name(f)
+                    ),
+                )
             }
-            current = t.parent();
-        }
-        Verdict::new()
+            Kind::Connector => kit::decide(
+                Blame::User,
+                "user-config",
+                format!("origin: {name} thrown in connector {}", kit::frame_name(f)),
+            ),
+            _ if misuse => kit::decide(
+                Blame::User,
+                "user-config",
+                format!(
+                    "origin: {name} from Flink code {}: used wrongly",
+                    kit::frame_name(f)
+                ),
+            ),
+            _ => kit::decide(
+                Blame::System,
+                "flink-runtime",
+                format!("origin: {name} thrown in Flink code {}", kit::frame_name(f)),
+            ),
+        };
+        v.label("origin.frame", kit::frame_name(f))
     }
 }
 

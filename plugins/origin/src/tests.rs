@@ -59,6 +59,9 @@ fn with_a_user_jar_unknown_is_not_user() {
         user_packages: vec![],
         platform_packages: vec![],
         class_loading: vec![],
+        connector_frames: vec![],
+        misuse_exceptions: vec![],
+        library_only_is_user: true,
     })
     .unwrap();
     let t = "java.lang.IllegalStateException: x\n\tat com.other.Lib.call(Lib.java:1)\n\tat com.acme.Job.map(Job.java:1)\n\tat org.apache.flink.streaming.api.operators.StreamMap.processElement(StreamMap.java:38)\n";
@@ -72,4 +75,18 @@ fn with_a_user_jar_unknown_is_not_user() {
         decision(&strict.classify(&Failure::new(&rec))),
         want("system", "flink-runtime")
     );
+}
+
+#[test]
+fn connectors_and_misused_flink_apis_are_configuration() {
+    let t = "java.lang.IllegalStateException: The connector is misconfigured\n\tat com.ververica.cdc.connectors.mysql.source.MySqlSource.createReader(MySqlSource.java:1)\n\tat org.apache.flink.streaming.api.operators.SourceOperator.initReader(SourceOperator.java:1)\n";
+    assert_eq!(run(&origin(), t), want("user", "user-config"));
+    let t = "java.lang.IllegalArgumentException: Could not parse value 'x' for key 'parallelism.default'.\n\tat org.apache.flink.configuration.Configuration.getOptional(Configuration.java:1)\n";
+    assert_eq!(run(&origin(), t), want("user", "user-config"));
+}
+
+#[test]
+fn a_library_only_chain_was_called_by_the_job() {
+    let t = "com.alibaba.dubbo.rpc.RpcException: invoker destroyed\n\tat com.alibaba.dubbo.rpc.cluster.support.AbstractClusterInvoker.invoke(AbstractClusterInvoker.java:1)\n";
+    assert_eq!(run(&origin(), t), want("user", "user-code"));
 }

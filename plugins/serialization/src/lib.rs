@@ -35,6 +35,16 @@ pub struct Config {
     /// Package prefixes of serializer code.
     #[serde(default)]
     pub serializer_frames: Vec<String>,
+    /// Class-name suffixes of serializers (`MySplitSerializer`), wherever they live.
+    #[serde(default)]
+    pub serializer_suffixes: Vec<String>,
+    /// Package prefixes of Flink code that reads state back (restores).
+    #[serde(default)]
+    pub restore_frames: Vec<String>,
+    /// Exceptions that mean bytes did not match the format read: in a
+    /// restore, state written in another format (a changed schema).
+    #[serde(default)]
+    pub format_exceptions: Vec<String>,
     /// Package prefixes of classes that are not the user's.
     #[serde(default)]
     pub platform_packages: Vec<String>,
@@ -105,23 +115,46 @@ impl Serialization {
         fragments.iter().any(|f| kit::contains_ci(m, f))
     }
 
-    /// Thrown by serializer code: its innermost non-JDK frame is a serializer's.
+    /// How many non-JDK frames from the top may be helpers of a serializer
+    /// (`DataInputDeserializer.readBoolean` called by `MySplitSerializer.deserialize`).
+    const SERIALIZER_DEPTH: usize = 3;
+
+    fn is_serializer_frame(&self, f: &faultline_sdk::Frame<'_>) -> bool {
+        let class = f.class_name();
+        let simple = class.rsplit('.').next().unwrap_or(class);
+        kit::in_packages(class, &self.0.serializer_frames)
+            || self
+                .0
+                .serializer_suffixes
+                .iter()
+                .any(|s| simple.ends_with(s.as_str()))
+    }
+
+    /// Thrown by serializer code: one of its innermost non-JDK frames is a serializer's.
     fn thrown_in_serializer(&self, t: &Throwable<'_>) -> bool {
         t.frames()
-            .find(|f| f.origin() != Origin::Jdk)
-            .is_some_and(|f| kit::in_packages(f.class_name(), &self.0.serializer_frames))
+            .filter(|f| f.origin() != Origin::Jdk)
+            .take(Self::SERIALIZER_DEPTH)
+            .any(|f| self.is_serializer_frame(&f))
+    }
+
+    /// A format error while restoring state: the state was written in another format.
+    fn restore_format_error(&self, t: &Throwable<'_>) -> bool {
+        Self::any_class(&self.0.format_exceptions, t) && kit::within(t, &self.0.restore_frames)
     }
 
     /// Whether `t` is evidence of a serialization failure, and of an incompatible schema.
     fn evidence(&self, t: &Throwable<'_>) -> (bool, bool) {
+        let in_serializer = self.thrown_in_serializer(t);
         let incompatible = Self::any_class(&self.0.incompatible_exceptions, t)
+            || (in_serializer && self.restore_format_error(t))
             || (Self::any_message(&self.0.incompatible_messages, t)
                 && (kit::within(t, &self.0.serializer_frames)
                     || kit::contains_ci(t.message_or_empty(), "serializer")));
         let serialization = incompatible
             || Self::any_class(&self.0.exceptions, t)
             || Self::any_message(&self.0.messages, t)
-            || self.thrown_in_serializer(t);
+            || in_serializer;
         (serialization, incompatible)
     }
 

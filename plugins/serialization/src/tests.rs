@@ -51,3 +51,9 @@ fn other_failures_are_not_serialization() {
     let t = "java.lang.IllegalStateException: bad record 42\n\tat com.acme.Job.map(Job.java:1)\n\tat org.apache.flink.streaming.api.operators.StreamMap.processElement(StreamMap.java:1)\n";
     assert_eq!(run(&ser(), t), (None, None));
 }
+
+#[test]
+fn a_format_error_restoring_state_through_a_serializer_is_incompatible_state() {
+    let t = "java.lang.RuntimeException: restore failed\nCaused by: java.io.EOFException\n\tat org.apache.flink.core.memory.DataInputDeserializer.readBoolean(DataInputDeserializer.java:1)\n\tat com.example.connector.SplitSerializer.deserialize(SplitSerializer.java:1)\n\tat org.apache.flink.core.io.SimpleVersionedSerialization.readVersionAndDeSerialize(SimpleVersionedSerialization.java:1)\n\tat org.apache.flink.streaming.api.operators.util.SimpleVersionedListState$DeserializingIterator.next(SimpleVersionedListState.java:1)\n";
+    assert_eq!(run(&ser(), t), want("user", "state-incompatible"));
+}
