@@ -1016,3 +1016,98 @@ fn no_exception_still_refused() {
         Err(ParseError::NoException)
     );
 }
+
+#[test]
+fn header_inside_a_task_log_line() {
+    // blog-sjf0115-restore-checkpoint-failover: Flink's `... switched from
+    // RUNNING to FAILED with failure cause: <trace>`, after time-only log lines
+    // and printed records.
+    let r = p(
+        "14:27:46,741 INFO  com.flink.example.stream.state.checkpoint.RestoreCheckpointExample [] - word: ERROR, frequency: 1\n\
+WordCount{word='a', frequency=3}\n\
+14:27:46,753 WARN  org.apache.flink.runtime.taskmanager.Task                    [] - Source: Custom Source -> Map (1/1)#0 (bc761fd6563887dbdd72a2f6d4edecb7) switched from RUNNING to FAILED with failure cause: java.lang.RuntimeException: custom error flag, restart application\n\
+\tat com.flink.example.stream.state.checkpoint.RestoreCheckpointExample$2.map(RestoreCheckpointExample.java:67)\n\
+\tat org.apache.flink.streaming.api.operators.StreamMap.processElement(StreamMap.java:38)\n",
+    );
+    assert_eq!(
+        headers(&r),
+        [(
+            "java.lang.RuntimeException",
+            Some("custom error flag, restart application")
+        )]
+    );
+    assert_eq!(r.throwables[0].frames.len(), 2);
+    // blog-zhisheng-k8s-pod-oomkilled: only an exception inside a log line,
+    // no frames anywhere: the fallback root.
+    let r = p(
+        "2022-05-19 17:46:40,102 WARN  akka.remote.ReliableDeliverySupervisor                       [] - Association with remote system [akka.tcp://flink@10.73.131.241:6122] has failed, address is now gated for [50] ms. Reason: [Association failed with [akka.tcp://flink@10.73.131.241:6122]] Caused by: [java.net.ConnectException: Connection refused: /10.73.131.241:6122]\n\
+2022-05-19 17:46:40,261 WARN  org.apache.flink.runtime.resourcemanager.active.ActiveResourceManager [] - Worker flink-4760-1652949469041-taskmanager-1-3 is terminated. Diagnostics: Pod terminated, container termination statuses: [flink-task-manager(exitCode=137, reason=OOMKilled, message=null)], pod status: Failed(reason=null, message=null)\n",
+    );
+    assert_eq!(
+        headers(&r),
+        [(
+            "java.net.ConnectException",
+            Some("Connection refused: /10.73.131.241:6122]")
+        )]
+    );
+    // gh-apache-flink-cdc-250: the SQL client's `[ERROR]` line, then the header.
+    let r = p(
+        "[ERROR] Could not execute SQL statement. Reason:\norg.apache.flink.runtime.jobmanager.scheduler.NoResourceAvailableException: Could not acquire the minimum required resources.",
+    );
+    assert_eq!(
+        r.throwables[0].class,
+        "org.apache.flink.runtime.jobmanager.scheduler.NoResourceAvailableException"
+    );
+}
+
+#[test]
+fn thread_prefix_and_indented_ellipses() {
+    // blog-sjf0115-hadoop-not-in-classpath: `Exception in thread "main"`, and
+    // frames cut to `  ...` between the causes.
+    let r = p(
+        "Exception in thread \"main\" org.apache.flink.util.FlinkException: Failed to execute job 'StateBackendExample'.\n\
+\tat org.apache.flink.streaming.api.environment.StreamExecutionEnvironment.executeAsync(StreamExecutionEnvironment.java:1918)\n\
+  ...\n\
+Caused by: org.apache.flink.runtime.client.JobInitializationException: Could not instantiate JobManager.\n\
+  ...\n\
+\tat java.lang.Thread.run(Thread.java:748)\n\
+Caused by: org.apache.flink.util.FlinkRuntimeException: Failed to create checkpoint storage at checkpoint coordinator side.\n\
+  ...\n\
+\tat org.apache.flink.runtime.dispatcher.Dispatcher.lambda$createJobManagerRunner$5(Dispatcher.java:478)\n\
+\t... 4 more\n",
+    );
+    assert_eq!(
+        classes(&r),
+        [
+            ("org.apache.flink.util.FlinkException", Relation::Root, None),
+            (
+                "org.apache.flink.runtime.client.JobInitializationException",
+                Relation::Cause,
+                Some(0)
+            ),
+            (
+                "org.apache.flink.util.FlinkRuntimeException",
+                Relation::Cause,
+                Some(1)
+            )
+        ]
+    );
+    assert_eq!(
+        (r.throwables[2].frames.len(), r.throwables[2].frames_omitted),
+        (1, 4)
+    );
+}
+
+#[test]
+fn message_wrapped_under_a_caption() {
+    // blog-zhisheng-ask-timeout-slots: the message continues on two lines.
+    let r = p(
+        "Caused by: akka.pattern.AskTimeoutException: \nAsk timed out on [Actor[akka://flink/user/taskmanager_0#15608456]] after [10000 ms]. \nSender[null] sent message of type \"org.apache.flink.runtime.rpc.messages.LocalRpcInvocation\".",
+    );
+    assert_eq!(r.throwables.len(), 1);
+    let m = r.throwables[0].message.as_deref().unwrap();
+    assert!(
+        m.contains("Ask timed out") && m.ends_with("LocalRpcInvocation\"."),
+        "{m}"
+    );
+}
