@@ -54,6 +54,10 @@ pub struct Config {
     /// all) ran in a library only the job calls → `user/user-code`.
     #[serde(default = "yes")]
     pub library_only_is_user: bool,
+    /// Packages of Flink, the JDK and libraries, for telling a cast between
+    /// two platform classes (a classpath conflict) from a user's bad cast.
+    #[serde(default)]
+    pub cast_platform_packages: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -152,6 +156,9 @@ impl Filter for OriginFilter {
         let Some(root_cause) = chain.first() else {
             return Verdict::new();
         };
+        if let Some(v) = self.conflicting_cast(root_cause) {
+            return v;
+        }
         let mut current = Some(*root_cause);
         while let Some(t) = current {
             if let Some((f, kind, via_api)) = self.deciding(&t) {
@@ -178,6 +185,29 @@ impl Filter for OriginFilter {
 }
 
 impl OriginFilter {
+    /// A `ClassCastException` between two classes of the same name (loaded
+    /// twice) or between two platform classes (a library cannot mis-cast its
+    /// own types unless two versions of it are on the classpath) is a
+    /// classpath conflict in the job's jars.
+    fn conflicting_cast(&self, t: &Throwable<'_>) -> Option<Verdict> {
+        if !kit::class_matches("java.lang.ClassCastException", t.class_name()) {
+            return None;
+        }
+        let mut names = kit::class_names(t.message_or_empty());
+        let (from, to) = (names.next()?, names.next()?);
+        let platform = |c: &str| {
+            kit::in_packages(c, &self.0.cast_platform_packages)
+                && !kit::in_packages(c, &self.0.user_packages)
+        };
+        (from == to || (platform(from) && platform(to))).then(|| {
+            kit::decide(
+                Blame::User,
+                "class-loading",
+                format!("origin: {from} cannot be cast to {to}: two versions on the classpath"),
+            )
+        })
+    }
+
     fn verdict(
         &self,
         root_cause: &Throwable<'_>,

@@ -62,6 +62,7 @@ fn with_a_user_jar_unknown_is_not_user() {
         connector_frames: vec![],
         misuse_exceptions: vec![],
         library_only_is_user: true,
+        cast_platform_packages: vec![],
     })
     .unwrap();
     let t = "java.lang.IllegalStateException: x\n\tat com.other.Lib.call(Lib.java:1)\n\tat com.acme.Job.map(Job.java:1)\n\tat org.apache.flink.streaming.api.operators.StreamMap.processElement(StreamMap.java:38)\n";
@@ -88,5 +89,15 @@ fn connectors_and_misused_flink_apis_are_configuration() {
 #[test]
 fn a_library_only_chain_was_called_by_the_job() {
     let t = "com.alibaba.dubbo.rpc.RpcException: invoker destroyed\n\tat com.alibaba.dubbo.rpc.cluster.support.AbstractClusterInvoker.invoke(AbstractClusterInvoker.java:1)\n";
+    assert_eq!(run(&origin(), t), want("user", "user-code"));
+}
+
+#[test]
+fn casts_between_library_classes_are_classpath_conflicts() {
+    let t = "java.lang.ClassCastException: org.codehaus.janino.CompilerFactory cannot be cast to org.codehaus.commons.compiler.ICompilerFactory\n\tat org.codehaus.commons.compiler.CompilerFactoryFactory.getCompilerFactory(CompilerFactoryFactory.java:1)\n";
+    assert_eq!(run(&origin(), t), want("user", "class-loading"));
+    let t = "java.lang.ClassCastException: class com.acme.A cannot be cast to class com.acme.A (com.acme.A is in unnamed module of loader 'app')\n\tat com.acme.Job.map(Job.java:1)\n";
+    assert_eq!(run(&origin(), t), want("user", "class-loading"));
+    let t = "java.lang.ClassCastException: java.lang.String cannot be cast to com.acme.Event\n\tat com.acme.Job.map(Job.java:1)\n";
     assert_eq!(run(&origin(), t), want("user", "user-code"));
 }

@@ -75,26 +75,7 @@ pub enum Owner<'a> {
     Unknown,
 }
 
-/// Class names in a message: dotted identifiers whose last segment starts
-/// with an upper-case letter or holds a `$` (`com.acme.Type`, `a.B$C`);
-/// `127.0.0.1`, `config.yaml` and sentence ends are not classes.
-pub fn class_names(message: &str) -> impl Iterator<Item = &str> {
-    message
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '.'))
-        .map(|t| t.trim_matches('.'))
-        .filter(|t| {
-            let mut segments = t.split('.');
-            let first_ok = segments
-                .next()
-                .is_some_and(|s| s.starts_with(|c: char| c.is_ascii_alphabetic()));
-            let last = t.rsplit('.').next().unwrap_or("");
-            first_ok
-                && t.contains('.')
-                && t.split('.')
-                    .all(|s| !s.is_empty() && !s.starts_with(|c: char| c.is_ascii_digit()))
-                && (last.starts_with(|c: char| c.is_ascii_uppercase()) || last.contains('$'))
-        })
-}
+pub use kit::class_names;
 
 /// The serialization filter.
 pub struct Serialization(Config);
@@ -158,8 +139,8 @@ impl Serialization {
         (serialization, incompatible)
     }
 
-    /// Whose type is involved, from the chain's messages and the failing throwable's frames.
-    pub fn owner<'a>(&self, chain: &[Throwable<'a>], failing: &Throwable<'a>) -> Owner<'a> {
+    /// Whose type is involved, from the chain's messages and frames.
+    pub fn owner<'a>(&self, chain: &[Throwable<'a>]) -> Owner<'a> {
         let mut platform = None;
         for t in chain {
             for class in class_names(t.message_or_empty()) {
@@ -169,8 +150,9 @@ impl Serialization {
                 platform.get_or_insert(class);
             }
         }
-        // A custom serializer or writeObject of the job's own in the stack.
-        if let Some(f) = failing.frames().find(|f| {
+        // The job's code on the stack (a custom serializer, writeObject, or the
+        // function whose closure or output is being serialized): its data.
+        if let Some(f) = chain.iter().flat_map(|t| t.frames()).find(|f| {
             matches!(f.origin(), Origin::User | Origin::Unknown)
                 && !self.is_platform(f.class_name())
         }) {
@@ -196,7 +178,7 @@ impl Serialization {
         } else {
             "serialization"
         };
-        let owner = self.owner(chain, &failing);
+        let owner = self.owner(chain);
         Some(match owner {
             Owner::User(class) => kit::decide(
                 Blame::User,

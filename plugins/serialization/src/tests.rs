@@ -57,3 +57,9 @@ fn a_format_error_restoring_state_through_a_serializer_is_incompatible_state() {
     let t = "java.lang.RuntimeException: restore failed\nCaused by: java.io.EOFException\n\tat org.apache.flink.core.memory.DataInputDeserializer.readBoolean(DataInputDeserializer.java:1)\n\tat com.example.connector.SplitSerializer.deserialize(SplitSerializer.java:1)\n\tat org.apache.flink.core.io.SimpleVersionedSerialization.readVersionAndDeSerialize(SimpleVersionedSerialization.java:1)\n\tat org.apache.flink.streaming.api.operators.util.SimpleVersionedListState$DeserializingIterator.next(SimpleVersionedListState.java:1)\n";
     assert_eq!(run(&ser(), t), want("user", "state-incompatible"));
 }
+
+#[test]
+fn a_closure_of_the_job_that_cannot_be_serialized_is_the_users() {
+    let t = "org.apache.flink.api.common.InvalidProgramException: x is not serializable. The object probably contains or references non serializable fields.\n\tat org.apache.flink.api.java.ClosureCleaner.clean(ClosureCleaner.java:151)\n\tat com.example.Source.getDataStream(Source.java:29)\nCaused by: java.io.NotSerializableException: org.apache.flink.table.api.TableSchema\n\tat java.io.ObjectOutputStream.writeObject0(ObjectOutputStream.java:1184)\n";
+    assert_eq!(run(&ser(), t), want("user", "serialization"));
+}

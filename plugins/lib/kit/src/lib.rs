@@ -91,6 +91,10 @@ pub struct Rule {
     /// Message fragments, any of which must occur (ASCII case-insensitive); empty matches any message.
     #[serde(default, deserialize_with = "one_or_many")]
     pub message: Vec<String>,
+    /// Message fragments that veto the rule (ASCII case-insensitive): the
+    /// exception means something else then, for a later filter to say.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub unless: Vec<String>,
     /// Package prefixes one of the throwable's frames (or of an enclosing
     /// throwable's: Java elides a cause's frames shared with its parent as
     /// `... N more`) must be in; empty for no constraint.
@@ -138,6 +142,10 @@ impl Rule {
             })
             && (self.frame.is_empty() || within(t, &self.frame))
             && (!self.innermost || t.cause().is_none())
+            && !self
+                .unless
+                .iter()
+                .any(|n| contains_ci(t.message_or_empty(), n))
     }
 }
 
@@ -219,6 +227,23 @@ pub fn decided(failure: &Failure<'_>) -> bool {
     failure.label("blame").is_some()
 }
 
+/// Class names in a message: dotted identifiers whose last segment starts
+/// with an upper-case letter or holds a `$` (`com.acme.Type`, `a.B$C`);
+/// `127.0.0.1`, `config.yaml` and sentence ends are not classes.
+pub fn class_names(message: &str) -> impl Iterator<Item = &str> {
+    message
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '.'))
+        .map(|t| t.trim_matches('.'))
+        .filter(|t| {
+            let last = t.rsplit('.').next().unwrap_or("");
+            t.contains('.')
+                && t.starts_with(|c: char| c.is_ascii_alphabetic())
+                && t.split('.')
+                    .all(|s| !s.is_empty() && !s.starts_with(|c: char| c.is_ascii_digit()))
+                && (last.starts_with(|c: char| c.is_ascii_uppercase()) || last.contains('$'))
+        })
+}
+
 /// `class.method` of a frame, for labels and reasons.
 pub fn frame_name(f: &Frame<'_>) -> String {
     format!("{}.{}", f.class_name(), f.method())
@@ -272,6 +297,7 @@ mod tests {
             exception: e.iter().map(|s| s.to_string()).collect(),
             message: m.iter().map(|s| s.to_string()).collect(),
             frame: vec![],
+            unless: vec![],
             innermost: false,
             blame: None,
             category: c.into(),
