@@ -235,13 +235,20 @@ pub(crate) fn tail_lines(text: &str, n: usize) -> String {
 
 /// The Java sources of the test jobs: `tests/flink/jobs/src` in this repository.
 pub fn jobs_src_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/flink/jobs/src")
+    jobs_root().join("src")
+}
+
+/// `tests/flink/jobs`: `src/` (the jobs), and optionally `vendor-api/` (a library the jobs
+/// compile against but the jar does not contain) and `vendor-lib/` (classes packed into the jar,
+/// possibly a different version of the API: the dependency-conflict cases).
+fn jobs_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/flink/jobs")
 }
 
 /// The compiled jobs jar of this process, once built.
 static JOBS_JAR: Mutex<Option<PathBuf>> = Mutex::new(None);
 
-/// Compiles the test jobs (javac against flink-dist, then jar) into
+/// Compiles the test jobs (javac against Flink's `lib/`, then jar) into
 /// `<cache>/jobs/<hash of the sources>/jobs.jar`, once per process and only when the sources changed.
 pub fn jobs_jar() -> Result<PathBuf> {
     let mut cached = JOBS_JAR.lock().unwrap_or_else(|p| p.into_inner());
@@ -249,17 +256,32 @@ pub fn jobs_jar() -> Result<PathBuf> {
         return Ok(jar.clone());
     }
     let dist = flink_dist()?;
-    let src = jobs_src_dir();
-    let mut sources = Vec::new();
-    collect_java(&src, &mut sources)?;
-    if sources.is_empty() {
-        return Err(Error::Setup(format!("no .java files in {}", src.display())));
+    let root = jobs_root();
+    let parts = ["src", "vendor-api", "vendor-lib"].map(|part| {
+        let dir = root.join(part);
+        let mut files = Vec::new();
+        let found = if dir.is_dir() {
+            collect_java(&dir, &mut files).map(|()| files)
+        } else {
+            Ok(files)
+        };
+        found.map(|mut f| {
+            f.sort();
+            (dir, f)
+        })
+    });
+    let [src, api, lib] = parts;
+    let (src, api, lib) = (src?, api?, lib?);
+    if src.1.is_empty() {
+        return Err(Error::Setup(format!(
+            "no .java files in {}",
+            src.0.display()
+        )));
     }
-    sources.sort();
     let mut hash = Sha256::new();
     hash.update(FLINK_VERSION.as_bytes());
-    for file in &sources {
-        let rel = file.strip_prefix(&src).unwrap_or(file);
+    for file in src.1.iter().chain(&api.1).chain(&lib.1) {
+        let rel = file.strip_prefix(&root).unwrap_or(file);
         hash.update(rel.to_string_lossy().as_bytes());
         hash.update([0]);
         hash.update(fs::read(file).ctx(|| format!("reading {}", file.display()))?);
@@ -276,17 +298,18 @@ pub fn jobs_jar() -> Result<PathBuf> {
             .tempdir_in(&jobs_cache)
             .ctx(|| format!("creating a temporary directory in {}", jobs_cache.display()))?;
         let classes = tmp.path().join("classes");
-        fs::create_dir_all(&classes).ctx(|| format!("creating {}", classes.display()))?;
-        tracing::info!(sources = sources.len(), "compiling the Flink test jobs");
-        let mut javac = Command::new("javac");
-        javac
-            .arg("-nowarn")
-            .arg("-cp")
-            .arg(dist.dist_jar())
-            .arg("-d")
-            .arg(&classes)
-            .args(&sources);
-        run(&mut javac, "javac (test jobs)")?;
+        let api_classes = tmp.path().join("api-classes");
+        for d in [&classes, &api_classes] {
+            fs::create_dir_all(d).ctx(|| format!("creating {}", d.display()))?;
+        }
+        tracing::info!(sources = src.1.len(), "compiling the Flink test jobs");
+        // The jobs see vendor-api at compile time only; vendor-lib is what the jar carries.
+        // All of lib/ is on the classpath: flink-dist plus the connectors Flink ships (files).
+        let lib_cp = dist.classpath();
+        javac(&lib_cp, &api_classes, &api.1, "vendor-api")?;
+        javac(&lib_cp, &classes, &lib.1, "vendor-lib")?;
+        let cp = format!("{lib_cp}:{}", api_classes.display());
+        javac(&cp, &classes, &src.1, "test jobs")?;
         let mut jar_cmd = Command::new("jar");
         jar_cmd
             .arg("cf")
@@ -310,6 +333,20 @@ pub fn jobs_jar() -> Result<PathBuf> {
     }
     *cached = Some(jar.clone());
     Ok(jar)
+}
+
+fn javac(classpath: &str, out: &Path, sources: &[PathBuf], what: &str) -> Result<()> {
+    if sources.is_empty() {
+        return Ok(());
+    }
+    let mut cmd = Command::new("javac");
+    cmd.arg("-nowarn")
+        .arg("-cp")
+        .arg(classpath)
+        .arg("-d")
+        .arg(out)
+        .args(sources);
+    run(&mut cmd, &format!("javac ({what})")).map(|_| ())
 }
 
 fn collect_java(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {

@@ -47,7 +47,7 @@ pub enum Error {
     },
     /// A wait ran out of time.
     #[error(
-        "timed out after {waited:?} waiting for {what}\n--- JobManager log (tail) ---\n{log_tail}"
+        "timed out after {waited:?} waiting for {what} (FAULTLINE_FLINK_KEEP=1 keeps all logs)\n--- JobManager log ---\n{log_tail}"
     )]
     Timeout {
         /// What was awaited.
@@ -58,7 +58,7 @@ pub enum Error {
         log_tail: String,
     },
     /// A JVM the harness started exited on its own.
-    #[error("{name} exited unexpectedly ({status})\n--- its log (tail) ---\n{log_tail}")]
+    #[error("{name} exited unexpectedly ({status})\n--- its log ---\n{log_tail}")]
     ProcessDied {
         /// Which JVM (`jobmanager`, `taskmanager-1`, ...).
         name: String,

@@ -160,11 +160,24 @@ impl Jvm {
         self.reaped = true;
     }
 
-    /// The last lines of the JVM's log file and of its stdout/stderr.
+    /// The JVM's ERROR lines and their causes, then the last lines of its log file and of
+    /// its stdout/stderr. The errors come first because a dying JVM may end its log with a
+    /// long thread dump that would push the reason out of a plain tail.
     pub fn log_tail(&self, lines: usize) -> String {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
         let out = std::fs::read_to_string(&self.out).unwrap_or_default();
-        let mut text = tail_lines(&log, lines);
+        let errors: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains(" ERROR ") || l.starts_with("Caused by:"))
+            .take(lines / 2)
+            .collect();
+        let mut text = String::new();
+        if !errors.is_empty() {
+            text.push_str("--- errors ---\n");
+            text.push_str(&errors.join("\n"));
+            text.push_str("\n--- last lines ---\n");
+        }
+        text.push_str(&tail_lines(&log, lines));
         if !out.trim().is_empty() {
             text.push_str("\n--- stdout/stderr ---\n");
             text.push_str(&tail_lines(&out, lines / 2 + 1));

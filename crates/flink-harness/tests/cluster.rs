@@ -155,7 +155,7 @@ fn a_dead_jobmanager_is_reported_with_its_log() {
         "{text}"
     );
     assert!(
-        text.contains("JobManager log") || text.contains("its log"),
+        text.contains("--- its log ---") || text.contains("--- JobManager log ---"),
         "{text}"
     );
     assert!(text.contains(&port), "the log names the port: {text}");
