@@ -7,8 +7,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, chain};
 use crate::model::{
-    ClusterOverview, DashboardConfig, JobDetails, JobExceptions, JobId, JobsOverview, SubtaskTimes,
-    TaskManagers, VertexDetails, VertexId,
+    ClusterOverview, DashboardConfig, JobDetails, JobExceptions, JobId, JobsOverview,
+    SubtaskDetails, SubtaskTimes, TaskManagers, VertexDetails, VertexId,
 };
 
 /// Default whole-request timeout: a poll every second must not pile up behind a hung JobManager.
@@ -157,6 +157,33 @@ impl FlinkRestClient {
                 "vertices",
                 vertex.as_str(),
                 "subtasktimes",
+            ],
+            &[],
+        )
+        .await
+    }
+
+    /// `GET /jobs/{id}/vertices/{vid}/subtasks/{index}/attempts/{attempt}`: one attempt, current
+    /// or past (Flink keeps `jobmanager.execution.attempts-history-size` past attempts, 16 by
+    /// default), with its own `status-duration`; an unknown attempt is a 404 [`Error::Status`].
+    pub async fn subtask_attempt(
+        &self,
+        job: &JobId,
+        vertex: &VertexId,
+        subtask: u32,
+        attempt: u32,
+    ) -> Result<SubtaskDetails, Error> {
+        let (subtask, attempt) = (subtask.to_string(), attempt.to_string());
+        self.get_json(
+            &[
+                "jobs",
+                job.as_str(),
+                "vertices",
+                vertex.as_str(),
+                "subtasks",
+                &subtask,
+                "attempts",
+                &attempt,
             ],
             &[],
         )

@@ -187,6 +187,20 @@ async fn reads_every_endpoint_of_a_real_cluster() {
     assert!(user.timestamp <= root.timestamp);
     let f_job = client.job(&failing).await.unwrap();
     assert_eq!(f_job.entered(&JobStatus::Failed), Some(root.timestamp));
+    // The failed attempt by number, and a 404 for one that never was.
+    let fv = &f_job.vertices[0].id;
+    let a0 = client.subtask_attempt(&failing, fv, 0, 0).await.unwrap();
+    assert_eq!((a0.attempt, a0.status), (0, Some(ExecutionState::Failed)));
+    assert!(a0.end_time >= a0.start_time && a0.start_time > 0);
+    assert_eq!(a0.taskmanager_id, user.task_manager_id);
+    let err = client
+        .subtask_attempt(&failing, fv, 0, 1)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Status { status: 404, snippet, .. } if snippet.contains("Invalid attempt")),
+        "{err:?}"
+    );
     save_sample(
         "exceptions-no-restart.json",
         &client

@@ -2,7 +2,7 @@
 
 use faultline_flink_rest::{
     ClusterOverview, DashboardConfig, ExecutionState, JobDetails, JobExceptions, JobStatus,
-    JobsOverview, SubtaskTimes, TaskManagers, UNASSIGNED, VertexDetails,
+    JobsOverview, SubtaskDetails, SubtaskTimes, TaskManagers, UNASSIGNED, VertexDetails,
 };
 use serde::de::DeserializeOwned;
 
@@ -174,4 +174,18 @@ fn task_managers() {
         assert!(tm.time_since_last_heartbeat.unwrap() > 1_600_000_000_000);
         assert_eq!(tm.jmx_port, Some(-1));
     }
+}
+
+#[test]
+fn a_past_attempt_keeps_its_own_state_durations() {
+    let a: SubtaskDetails = load("subtask-attempt-0-of-4.json");
+    assert_eq!(
+        (a.attempt, a.status.clone()),
+        (0, Some(ExecutionState::Failed))
+    );
+    let d = a.status_duration.unwrap();
+    // CREATED..RUNNING of that attempt; FAILED (terminal) has no duration.
+    assert_eq!(d.len(), 5);
+    assert!(d.values().all(|&ms| ms >= 0));
+    assert_eq!(a.duration, a.end_time - a.start_time);
 }
