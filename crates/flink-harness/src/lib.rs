@@ -21,6 +21,8 @@
 //! process dies first. `FAULTLINE_FLINK_KEEP=1` keeps each cluster's work
 //! directory (config and logs) and prints its path.
 
+#![warn(missing_docs)]
+
 mod cluster;
 mod dist;
 mod error;

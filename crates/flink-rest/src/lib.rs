@@ -14,6 +14,8 @@
 //! Requests need a tokio runtime. Models tolerate missing and unknown fields;
 //! see [`model`] for Flink's conventions (`-1` and `0` times).
 
+#![warn(missing_docs)]
+
 pub mod client;
 pub mod error;
 pub mod model;
