@@ -244,7 +244,7 @@ impl OriginFilter {
                 "user-config",
                 format!("origin: {name} thrown in connector {}", kit::frame_name(f)),
             ),
-            _ if misuse => kit::decide(
+            _ if misuse && f.origin() == Origin::Flink => kit::decide(
                 Blame::User,
                 "user-config",
                 format!(
