@@ -865,3 +865,58 @@ fn spawn_jvm(
         .stderr(err_file);
     Jvm::spawn(name, cmd, log.clone(), out.clone()).ctx(|| format!("starting the {name} JVM"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_overrides_replace_defaults_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = Options::default()
+            .with_restart(RestartStrategy::fixed_delay(3, Duration::from_millis(1500)))
+            .with_config("heartbeat.timeout", "4000")
+            .with_config("restart-strategy.fixed-delay.attempts", "5")
+            .with_config("state.backend.type", "hashmap");
+        write_config(dir.path(), Path::new("/w"), &options, 1, 2, 3).unwrap();
+        let yaml = fs::read_to_string(dir.path().join("config.yaml")).unwrap();
+        let value = |key: &str| {
+            let found: Vec<&str> = yaml
+                .lines()
+                .filter_map(|l| l.strip_prefix(&format!("{key}: ")))
+                .collect();
+            assert_eq!(found.len(), 1, "{key} once in:\n{yaml}");
+            found[0].to_owned()
+        };
+        assert_eq!(value("rest.port"), "1");
+        assert_eq!(value("jobmanager.rpc.port"), "2");
+        assert_eq!(value("blob.server.port"), "3");
+        assert_eq!(value("heartbeat.timeout"), "4000");
+        assert_eq!(value("restart-strategy.type"), "fixed-delay");
+        assert_eq!(value("restart-strategy.fixed-delay.delay"), "1500 ms");
+        assert_eq!(value("restart-strategy.fixed-delay.attempts"), "5");
+        assert_eq!(value("state.backend.type"), "hashmap");
+        assert_eq!(value("io.tmp.dirs"), "/w/tmp");
+        let default = Options::default().with_restart(RestartStrategy::FlinkDefault);
+        write_config(dir.path(), Path::new("/w"), &default, 1, 2, 3).unwrap();
+        let yaml = fs::read_to_string(dir.path().join("config.yaml")).unwrap();
+        assert!(!yaml.contains("restart-strategy"), "{yaml}");
+    }
+
+    #[test]
+    fn flink_error_lines_keep_first_lines_and_causes() {
+        let body = br#"{"errors":["Internal server error.","<Exception on server side:\norg.apache.flink.client.program.ProgramInvocationException: The program's entry point class 'x.NoSuchJob' was not found in the jar file.\n\tat a.b(C.java:1)\nCaused by: java.lang.ClassNotFoundException: x.NoSuchJob\n\tat d.e(F.java:2)\n"]}"#;
+        let line = flink_error_line(body);
+        assert!(
+            line.starts_with("Internal server error.\n<Exception on server side:"),
+            "{line}"
+        );
+        assert!(line.contains("ProgramInvocationException"), "{line}");
+        assert!(
+            line.contains("Caused by: java.lang.ClassNotFoundException: x.NoSuchJob"),
+            "{line}"
+        );
+        assert!(!line.contains("C.java"), "{line}");
+        assert_eq!(flink_error_line(b"oops"), "oops");
+    }
+}
