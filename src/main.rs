@@ -7,6 +7,7 @@ mod data;
 mod eval_cmd;
 mod replay_cmd;
 mod report_cmd;
+mod serve_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +38,8 @@ enum Command {
     Report(report_cmd::Args),
     /// Re-attribute the stored history with a chain and show what changes.
     Replay(replay_cmd::Args),
+    /// Watch Flink clusters and serve the ledger over a REST API.
+    Serve(serve_cmd::Args),
 }
 
 /// Where the chain comes from: a directory (or manifest) or the built-in default.
@@ -62,24 +65,6 @@ impl ChainArg {
     }
 }
 
-/// Re-classifies a stored failure from its stack trace; `false` (labels kept) when the
-/// text no longer parses.
-pub fn reclassify(
-    chain: &faultline_engine::Chain,
-    rules: &faultline_stacktrace::OriginRules,
-    failure: &mut faultline_ledger::Failure,
-) -> bool {
-    let Ok(mut record) = faultline_stacktrace::parse(&failure.stacktrace, rules) else {
-        return false;
-    };
-    record.context.failure_type = failure.failure_type;
-    record.context.task_name = failure.task.clone();
-    record.context.subtask_index = failure.subtask;
-    record.context.task_manager_id = failure.task_manager.clone();
-    failure.set_classification(&chain.classify(&record));
-    true
-}
-
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -96,6 +81,7 @@ fn main() -> ExitCode {
         Command::Chain(cmd) => chain_cmd::run(cmd),
         Command::Report(args) => report_cmd::run(args),
         Command::Replay(args) => replay_cmd::run(args),
+        Command::Serve(args) => serve_cmd::run(args),
     };
     match result {
         Ok(code) => code,

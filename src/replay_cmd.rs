@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use faultline_collector::Classifier;
 use faultline_ledger::LedgerConfig;
 use faultline_ledger::stage::human;
 use faultline_stacktrace::OriginRules;
@@ -24,10 +25,10 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let events = args.data.events()?;
     let chain = args.chain.load()?;
-    let rules = OriginRules::default();
+    let classifier = Classifier::new(std::sync::Arc::new(chain), OriginRules::default());
     let mut unparsable = 0;
     let (_, diff) = faultline_ledger::replay::replay(events, &LedgerConfig::default(), |f| {
-        if !crate::reclassify(&chain, &rules, f) {
+        if !classifier.reclassify(f) {
             unparsable += 1;
         }
     });

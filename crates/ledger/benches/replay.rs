@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{Criterion, Throughput, criterion_group};
 use faultline_ledger::log::{Record, decode_record, encode_record};
-use faultline_ledger::{Event, EventKind, ExecutionState as X, Failure, JobStatus as J, Ledger, LedgerConfig, Vertex};
+use faultline_ledger::{
+    Event, EventKind, ExecutionState as X, Failure, JobStatus as J, Ledger, LedgerConfig, Vertex,
+};
 
 /// Counts live heap bytes, to measure memory per job.
 struct Counting;
@@ -41,8 +43,16 @@ fn history(jobs: usize, rounds: usize) -> Vec<Event> {
     let mut v = Vec::new();
     let mut t = 1_700_000_000_000i64;
     let vertices = vec![
-        Vertex { id: "a".repeat(32), name: "Source: kafka".into(), parallelism: 4 },
-        Vertex { id: "b".repeat(32), name: "Map -> Sink".into(), parallelism: 4 },
+        Vertex {
+            id: "a".repeat(32),
+            name: "Source: kafka".into(),
+            parallelism: 4,
+        },
+        Vertex {
+            id: "b".repeat(32),
+            name: "Map -> Sink".into(),
+            parallelism: 4,
+        },
     ];
     let tasks = |v: &mut Vec<Event>, job: &str, at: i64, attempt: u32, state: X| {
         for vertex in ["a", "b"] {
@@ -50,17 +60,42 @@ fn history(jobs: usize, rounds: usize) -> Vec<Event> {
                 v.push(Event {
                     at,
                     job: job.to_owned(),
-                    kind: EventKind::Task { vertex: vertex.repeat(32), subtask, attempt, state },
+                    kind: EventKind::Task {
+                        vertex: vertex.repeat(32),
+                        subtask,
+                        attempt,
+                        state,
+                    },
                 });
             }
         }
     };
     for j in 0..jobs {
         let job = job_id(j);
-        v.push(Event { at: t, job: job.clone(), kind: EventKind::Submitted { name: format!("job {j}"), fresh: true } });
-        v.push(Event { at: t, job: job.clone(), kind: EventKind::Topology { vertices: vertices.clone() } });
-        v.push(Event { at: t, job: job.clone(), kind: EventKind::JobStatus { status: J::Running } });
-        for (k, s) in [X::Scheduled, X::Deploying, X::Initializing, X::Running].into_iter().enumerate() {
+        v.push(Event {
+            at: t,
+            job: job.clone(),
+            kind: EventKind::Submitted {
+                name: format!("job {j}"),
+                fresh: true,
+            },
+        });
+        v.push(Event {
+            at: t,
+            job: job.clone(),
+            kind: EventKind::Topology {
+                vertices: vertices.clone(),
+            },
+        });
+        v.push(Event {
+            at: t,
+            job: job.clone(),
+            kind: EventKind::JobStatus { status: J::Running },
+        });
+        for (k, s) in [X::Scheduled, X::Deploying, X::Initializing, X::Running]
+            .into_iter()
+            .enumerate()
+        {
             tasks(&mut v, &job, t + 100 * k as i64, 0, s);
         }
     }
@@ -68,7 +103,10 @@ fn history(jobs: usize, rounds: usize) -> Vec<Event> {
         t += 60_000;
         for j in (0..jobs).filter(|j| (j + round as usize) % 10 == 0) {
             let job = job_id(j);
-            let labels = BTreeMap::from([("blame".into(), "user".into()), ("category".into(), "user-code".into())]);
+            let labels = BTreeMap::from([
+                ("blame".into(), "user".into()),
+                ("category".into(), "user-code".into()),
+            ]);
             v.push(Event {
                 at: t,
                 job: job.clone(),
@@ -79,16 +117,39 @@ fn history(jobs: usize, rounds: usize) -> Vec<Event> {
                     ..Failure::default()
                 })),
             });
-            v.push(Event { at: t, job: job.clone(), kind: EventKind::JobStatus { status: J::Restarting } });
+            v.push(Event {
+                at: t,
+                job: job.clone(),
+                kind: EventKind::JobStatus {
+                    status: J::Restarting,
+                },
+            });
             tasks(&mut v, &job, t, round - 1, X::Canceling);
             tasks(&mut v, &job, t + 500, round - 1, X::Canceled);
-            v.push(Event { at: t + 1000, job: job.clone(), kind: EventKind::JobStatus { status: J::Running } });
-            for (k, s) in [X::Created, X::Scheduled, X::Deploying, X::Initializing, X::Running].into_iter().enumerate() {
+            v.push(Event {
+                at: t + 1000,
+                job: job.clone(),
+                kind: EventKind::JobStatus { status: J::Running },
+            });
+            for (k, s) in [
+                X::Created,
+                X::Scheduled,
+                X::Deploying,
+                X::Initializing,
+                X::Running,
+            ]
+            .into_iter()
+            .enumerate()
+            {
                 tasks(&mut v, &job, t + 1000 + 200 * k as i64, round, s);
             }
         }
         for s in 0..60 {
-            v.push(Event { at: t + 1000 * s, job: String::new(), kind: EventKind::Observed });
+            v.push(Event {
+                at: t + 1000 * s,
+                job: String::new(),
+                kind: EventKind::Observed,
+            });
         }
     }
     v
@@ -130,7 +191,12 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
-    println!("replay: {} events, {} log bytes ({:.0} bytes/event)", events.len(), log.len(), log.len() as f64 / events.len() as f64);
+    println!(
+        "replay: {} events, {} log bytes ({:.0} bytes/event)",
+        events.len(),
+        log.len(),
+        log.len() as f64 / events.len() as f64
+    );
 }
 
 fn memory() {

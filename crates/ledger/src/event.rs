@@ -18,7 +18,8 @@ pub type Millis = i64;
 pub struct Event {
     /// When it happened, in Flink's clock.
     pub at: Millis,
-    /// The job it concerns; empty for [`EventKind::Observed`] meaning every job.
+    /// The job it concerns. For [`EventKind::Observed`] also empty (every job) or a
+    /// prefix ending in `/` (every job of one source, e.g. `cluster-1/`).
     pub job: String,
     /// What happened.
     pub kind: EventKind,

@@ -223,8 +223,10 @@ impl Job {
             }
             EventKind::Topology { vertices } => self.set_topology(vertices),
             EventKind::JobStatus { status } => {
-                if self.stage == Stage::Terminal && !status.is_terminal() {
-                    // The job came back under the same id: a new run.
+                let new_graph = matches!(status, JobStatus::Created | JobStatus::Initializing);
+                if new_graph || (self.stage == Stage::Terminal && !status.is_terminal()) {
+                    // A new execution graph (a new run under the same id, or a JobManager
+                    // failover recovering the job): attempt numbers start again from 0.
                     self.vertices.iter_mut().for_each(|v| {
                         v.tasks
                             .iter_mut()

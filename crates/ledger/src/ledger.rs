@@ -178,9 +178,14 @@ impl Ledger {
         self.applied += 1;
         let rules = &self.config.rules;
         let max = self.config.max_incidents;
-        if ev.job.is_empty() {
+        if ev.job.is_empty() || ev.job.ends_with('/') {
+            // Every job, or every job of one source (`cluster/`), was seen unchanged.
             if ev.kind == EventKind::Observed {
-                for job in self.jobs.values_mut() {
+                for job in self
+                    .jobs
+                    .values_mut()
+                    .filter(|j| j.key.starts_with(&ev.job))
+                {
                     job.advance(ev.at, rules, max, sink);
                 }
             }

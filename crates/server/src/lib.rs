@@ -1,0 +1,217 @@
+//! `faultline serve`: one watcher per Flink cluster, the classifier chain, and the
+//! ledger made durable in a data directory, behind a REST API.
+//!
+//! Watchers send batches of events to one ledger task, which logs each event before it
+//! applies it and snapshots from time to time; API handlers read settled copies of the
+//! jobs. A cluster that goes away never stops the others or the API.
+
+pub mod views;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use faultline_collector::{Classifier, ClusterConfig, ClusterStatus, Watcher};
+use faultline_ledger::log::{LogError, Store, StoreConfig};
+use serde::Deserialize;
+use tokio::sync::{mpsc, watch};
+
+use crate::views::{JobView, LedgerView};
+
+/// What `faultline serve` runs.
+pub struct ServeConfig {
+    /// The clusters to watch.
+    pub clusters: Vec<ClusterConfig>,
+    /// Where the API listens.
+    pub listen: SocketAddr,
+    /// The data directory (event log and snapshots).
+    pub data_dir: PathBuf,
+    /// Snapshot cadence and ledger settings.
+    pub store: StoreConfig,
+}
+
+/// Why serving failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The data directory cannot be opened.
+    #[error("cannot open the data directory: {0}")]
+    Data(#[from] LogError),
+    /// A cluster URL is not usable.
+    #[error("cluster {name}: {source}")]
+    Cluster {
+        name: String,
+        source: faultline_flink_rest::Error,
+    },
+    /// The API cannot listen.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+#[derive(Clone)]
+struct AppState {
+    store: Arc<Mutex<Store>>,
+    clusters: Arc<Vec<Arc<Mutex<ClusterStatus>>>>,
+}
+
+/// Runs until `shutdown` resolves; returns once the ledger is snapshotted. `bound` is
+/// told the address actually bound (useful with port 0).
+pub async fn serve(
+    config: ServeConfig,
+    classifier: Classifier,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    bound: impl FnOnce(SocketAddr),
+) -> Result<(), ServeError> {
+    let store = Store::open(&config.data_dir, config.store.clone())?;
+    let store = Arc::new(Mutex::new(store));
+    let (tx, mut rx) = mpsc::channel::<Vec<faultline_ledger::Event>>(256);
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    let mut statuses = Vec::new();
+    let mut watchers = Vec::new();
+    for c in config.clusters {
+        let name = c.name.clone();
+        let w = Watcher::new(c, classifier.clone())
+            .map_err(|source| ServeError::Cluster { name, source })?;
+        statuses.push(w.status());
+        watchers.push(tokio::spawn(w.run(tx.clone(), stop_rx.clone())));
+    }
+    drop(tx);
+
+    let ledger_store = store.clone();
+    let ledger_task = tokio::spawn(async move {
+        while let Some(batch) = rx.recv().await {
+            let Ok(mut s) = ledger_store.lock() else {
+                return;
+            };
+            for event in batch {
+                if let Err(e) = s.record(event) {
+                    tracing::error!(error = %e, "cannot log an event; it is not applied");
+                }
+            }
+            if let Err(e) = s.commit() {
+                tracing::error!(error = %e, "cannot flush the event log");
+            }
+        }
+    });
+
+    let state = AppState {
+        store: store.clone(),
+        clusters: Arc::new(statuses),
+    };
+    let app = router(state);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServeError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Listen {
+        addr: config.listen,
+        source,
+    })?;
+    bound(addr);
+    tracing::info!(%addr, "API listening");
+    let stop = async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    };
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(stop)
+        .await
+    {
+        tracing::error!(error = %e, "API server failed");
+    }
+    for w in watchers {
+        let _ = w.await;
+    }
+    let _ = ledger_task.await;
+    if let Ok(mut s) = store.lock() {
+        s.snapshot()?;
+    }
+    Ok(())
+}
+
+/// The API's routes.
+fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/jobs", get(jobs))
+        .route("/api/v1/jobs/{job}/ledger", get(ledger))
+        .route("/api/v1/clusters", get(clusters))
+        .route("/api/v1/health", get(|| async { "ok" }))
+        .with_state(state)
+}
+
+fn error(status: StatusCode, message: String) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+async fn jobs(State(state): State<AppState>) -> Response {
+    let Ok(store) = state.store.lock() else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ledger unavailable".into(),
+        );
+    };
+    let ledger = store.ledger();
+    let rules = &ledger.config().rules;
+    let mut jobs: Vec<JobView> = ledger
+        .jobs()
+        .map(|j| JobView::of(&j.settled(rules)))
+        .collect();
+    jobs.sort_by(|a, b| a.key.cmp(&b.key));
+    Json(serde_json::json!({ "jobs": jobs })).into_response()
+}
+
+#[derive(Deserialize)]
+struct LedgerQuery {
+    cluster: Option<String>,
+}
+
+async fn ledger(
+    State(state): State<AppState>,
+    Path(job): Path<String>,
+    Query(q): Query<LedgerQuery>,
+) -> Response {
+    let Ok(store) = state.store.lock() else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ledger unavailable".into(),
+        );
+    };
+    let ledger = store.ledger();
+    let suffix = format!("/{job}");
+    let matches: Vec<_> = ledger
+        .jobs()
+        .filter(|j| j.key == job || j.key.ends_with(&suffix))
+        .filter(|j| {
+            q.cluster
+                .as_ref()
+                .is_none_or(|c| j.key.starts_with(&format!("{c}/")))
+        })
+        .collect();
+    match matches.as_slice() {
+        [one] => Json(LedgerView::of(&one.settled(&ledger.config().rules))).into_response(),
+        [] => error(StatusCode::NOT_FOUND, format!("no job {job}")),
+        many => error(
+            StatusCode::CONFLICT,
+            format!("job {job} is on {} clusters; add ?cluster=NAME", many.len()),
+        ),
+    }
+}
+
+async fn clusters(State(state): State<AppState>) -> Response {
+    let list: Vec<ClusterStatus> = state
+        .clusters
+        .iter()
+        .filter_map(|c| c.lock().ok().map(|s| s.clone()))
+        .collect();
+    Json(serde_json::json!({ "clusters": list })).into_response()
+}
