@@ -5,6 +5,7 @@ mod chain_cmd;
 mod classify_cmd;
 mod data;
 mod eval_cmd;
+mod events_cmd;
 mod replay_cmd;
 mod report_cmd;
 mod serve_cmd;
@@ -40,6 +41,8 @@ enum Command {
     Replay(replay_cmd::Args),
     /// Watch Flink clusters and serve the ledger over a REST API.
     Serve(serve_cmd::Args),
+    /// Print the stored event log as JSON lines.
+    Events(events_cmd::Args),
 }
 
 /// Where the chain comes from: a directory (or manifest) or the built-in default.
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report_cmd::run(args),
         Command::Replay(args) => replay_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
+        Command::Events(args) => events_cmd::run(args),
     };
     match result {
         Ok(code) => code,

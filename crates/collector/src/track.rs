@@ -27,8 +27,10 @@ pub struct JobTracker {
     pub id: rest::JobId,
     /// Nothing before this time is reported: the collector was not watching.
     watch_start: Millis,
-    /// The overview's `last-modification` at the last full read.
-    pub last_modification: Millis,
+    /// What the overview said at the last full read: `last-modification`, status and
+    /// task counts. Flink's `last-modification` follows task changes only, so a job
+    /// status change alone (RESTARTING → FAILED) shows in the status.
+    pub seen_overview: Option<(Millis, Option<rest::JobStatus>, rest::TaskCounts)>,
     status: Option<JobStatus>,
     status_newest: Millis,
     topology: Vec<Vertex>,
@@ -49,7 +51,7 @@ impl JobTracker {
             key: format!("{cluster}/{}", id.as_str()),
             id,
             watch_start,
-            last_modification: Millis::MIN,
+            seen_overview: None,
             status: None,
             status_newest: Millis::MIN,
             topology: Vec::new(),
@@ -110,6 +112,7 @@ impl JobTracker {
             .filter(|(t, _)| *t > self.status_newest)
             .collect();
         entries.sort_by_key(|(t, s)| (*t, status_order(*s)));
+        tracing::debug!(job = %self.key, newest = self.status_newest, ?entries, state = ?d.state, "job details");
         for (t, status) in entries {
             if self.status != Some(status) {
                 out.push(self.event(t, EventKind::JobStatus { status }));

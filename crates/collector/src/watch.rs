@@ -249,7 +249,7 @@ impl Watcher {
                     job: job.key.clone(),
                     kind: EventKind::BlindEnd,
                 });
-            } else if o.last_modification == job.last_modification {
+            } else if job.seen_overview.as_ref() == Some(&overview_signature(o)) {
                 continue;
             }
             match read_job(
@@ -261,9 +261,19 @@ impl Watcher {
             )
             .await
             {
-                Ok(()) => job.last_modification = o.last_modification,
+                // Flink serves job details from a cache refreshed every
+                // `web.refresh-interval` (3 s): until they agree with the overview, read
+                // again next poll.
+                Ok(details) if agrees(o, &details) => {
+                    job.seen_overview = Some(overview_signature(o))
+                }
+                Ok(_) => {
+                    tracing::debug!(job = %job.key, "job details lag the overview; reading again")
+                }
                 // The job went away between the overview and its details: next poll.
-                Err(rest::Error::Status { status: 404, .. }) => {}
+                Err(e @ rest::Error::Status { status: 404, .. }) => {
+                    tracing::warn!(cluster = %self.config.name, job = %job.key, error = %e, "job details not found; retrying next poll");
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -290,13 +300,52 @@ impl Watcher {
     }
 }
 
+/// What tells that a job changed since the last full read.
+fn overview_signature(
+    o: &rest::JobOverview,
+) -> (Millis, Option<rest::JobStatus>, rest::TaskCounts) {
+    (o.last_modification, o.state.clone(), o.tasks.clone())
+}
+
+/// Whether job details show what the overview shows: the same status and task counts.
+fn agrees(o: &rest::JobOverview, d: &rest::JobDetails) -> bool {
+    if o.state != d.state {
+        return false;
+    }
+    let mut counts: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+    for v in &d.vertices {
+        for (state, n) in &v.tasks {
+            *counts
+                .entry(state.as_str().to_ascii_lowercase())
+                .or_insert(0) += n;
+        }
+    }
+    let t = &o.tasks;
+    let get = |k: &str| counts.get(k).copied().unwrap_or(0);
+    [
+        (t.created, "created"),
+        (t.scheduled, "scheduled"),
+        (t.deploying, "deploying"),
+        (t.initializing, "initializing"),
+        (t.running, "running"),
+        (t.finished, "finished"),
+        (t.canceling, "canceling"),
+        (t.canceled, "canceled"),
+        (t.failed, "failed"),
+        (t.reconciling, "reconciling"),
+    ]
+    .iter()
+    .all(|(n, k)| *n == get(k))
+}
+
+/// Reads a job in full and reports what is new; returns the details read.
 async fn read_job(
     client: &FlinkRestClient,
     classifier: &Classifier,
     max_exceptions: u32,
     job: &mut JobTracker,
     out: &mut Vec<Event>,
-) -> Result<(), rest::Error> {
+) -> Result<rest::JobDetails, rest::Error> {
     let details = client.job(&job.id).await?;
     job.on_details(&details, out);
     for v in &details.vertices {
@@ -306,5 +355,5 @@ async fn read_job(
     }
     let exceptions = client.exceptions(&job.id, Some(max_exceptions)).await?;
     job.on_exceptions(&exceptions, classifier, out);
-    Ok(())
+    Ok(details)
 }

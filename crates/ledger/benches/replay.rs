@@ -101,7 +101,7 @@ fn history(jobs: usize, rounds: usize) -> Vec<Event> {
     }
     for round in 1..=rounds as u32 {
         t += 60_000;
-        for j in (0..jobs).filter(|j| (j + round as usize) % 10 == 0) {
+        for j in (0..jobs).filter(|j| (j + round as usize).is_multiple_of(10)) {
             let job = job_id(j);
             let labels = BTreeMap::from([
                 ("blame".into(), "user".into()),

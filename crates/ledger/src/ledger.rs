@@ -155,6 +155,7 @@ impl Ledger {
     pub fn advance_to(&mut self, now: Millis, sink: Sink<'_>) {
         let watermark = now.saturating_sub(self.config.reorder_bound_ms);
         self.release(watermark, sink);
+        self.applied_upto = self.applied_upto.max(watermark);
         let rules = &self.config.rules;
         for job in self.jobs.values_mut() {
             job.advance(watermark, rules, self.config.max_incidents, sink);

@@ -87,17 +87,27 @@ pub async fn serve(
 
     let ledger_store = store.clone();
     let ledger_task = tokio::spawn(async move {
-        while let Some(batch) = rx.recv().await {
-            let Ok(mut s) = ledger_store.lock() else {
-                return;
-            };
-            for event in batch {
-                if let Err(e) = s.record(event) {
-                    tracing::error!(error = %e, "cannot log an event; it is not applied");
+        // The wall clock moves the ledger too: events wait in the reorder buffer only as
+        // long as its bound, even when no source sends anything (a cluster went away).
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                batch = rx.recv() => {
+                    let Some(batch) = batch else { return };
+                    let Ok(mut s) = ledger_store.lock() else { return };
+                    for event in batch {
+                        if let Err(e) = s.record(event) {
+                            tracing::error!(error = %e, "cannot log an event; it is not applied");
+                        }
+                    }
+                    if let Err(e) = s.commit() {
+                        tracing::error!(error = %e, "cannot flush the event log");
+                    }
                 }
-            }
-            if let Err(e) = s.commit() {
-                tracing::error!(error = %e, "cannot flush the event log");
+                _ = tick.tick() => {
+                    let Ok(mut s) = ledger_store.lock() else { return };
+                    s.ledger_mut().advance_to(faultline_collector::now_ms(), &mut |_| {});
+                }
             }
         }
     });
