@@ -17,7 +17,7 @@ use crate::data::{DataArg, parse_duration};
 #[derive(clap::Args)]
 pub struct Args {
     /// A Flink cluster's REST URL, optionally named: `http://jm:8081` or `prod=http://jm:8081` (repeatable).
-    #[arg(long = "flink", value_name = "[NAME=]URL")]
+    #[arg(long = "flink", value_name = "[NAME=]URL", default_value = "http://localhost:8081")]
     flink: Vec<String>,
     /// Address of the REST API.
     #[arg(long, default_value = "127.0.0.1:7433")]
@@ -58,9 +58,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let mut c = ClusterConfig::new(&name, &url);
         c.poll_interval = interval;
         clusters.push(c);
-    }
-    if clusters.is_empty() {
-        tracing::warn!("no --flink cluster given: serving the stored history only");
     }
     let chain = args.chain.load()?;
     let classifier = Classifier::new(std::sync::Arc::new(chain), OriginRules::default());
