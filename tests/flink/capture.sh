@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Runs small failing Flink jobs on a local standalone cluster (Flink 2.3.0 from
+# Runs small failing Flink jobs on local standalone clusters (Flink 2.3.0 from
 # the PyPI wheel apache-flink-libraries) and saves what Flink's REST API reports
 # about each failure into crates/stacktrace/tests/data/flink/.
 #
 #   tests/flink/capture.sh [case ...]      (no case: all of them)
-#   cases: failing-map lambda-npe kryo-unmodifiable too-many-slots heap-oom closed-port tm-killed tm-frozen
+#   tests/flink/capture.sh --list          (the cases and their cluster groups)
+#
+# Cases run one after another, grouped by the cluster they need: each group gets
+# a fresh cluster (see start_cluster; "main" is one TaskManager with 2 slots).
 #
 # Environment:
 #   FAULTLINE_FLINK_CACHE  where the wheel is downloaded and unpacked (default ~/.cache/faultline/flink)
@@ -12,6 +15,8 @@
 #   FAULTLINE_FLINK_KEEP=1 keep the work dir (config, Flink logs) and print its path
 #
 # Needs java and javac (17), python3, curl, pip (only for the first download).
+# The disk-full cases mount small tmpfs volumes and thread-leak puts its TaskManager in a
+# pids cgroup (v1): both need root; without it those cases are reported as not captured.
 # Everything listens on 127.0.0.1 on ports picked at run time. Every JVM runs
 # under `timeout` (at most 20 minutes) and is killed when the script exits.
 set -euo pipefail
@@ -20,26 +25,58 @@ repo=$(cd "$here/../.." && pwd)
 version=2.3.0
 out="${FAULTLINE_FLINK_OUT:-$repo/crates/stacktrace/tests/data/flink}"
 cache="${FAULTLINE_FLINK_CACHE:-$HOME/.cache/faultline/flink}"
-all_cases=(failing-map lambda-npe kryo-unmodifiable too-many-slots heap-oom closed-port tm-killed tm-frozen)
+
+# --- the cases, by cluster group (groups run in this order) ---
+groups=(main adaptive twotm limits metaspace parallelgc threads)
+all_cases=()
+declare -A group_of
+add() { local g=$1 c; shift; for c in "$@"; do group_of[$c]=$g; all_cases+=("$c"); done; }
+add main failing-map lambda-npe kryo-unmodifiable too-many-slots heap-oom closed-port tm-killed tm-frozen \
+  parse-number split-fields cast-in-filter null-key process-throws open-missing-file window-average \
+  failing-sink failing-source non-keyed-state non-keyed-timer list-state-null timer-null bad-timestamp \
+  bad-partitioner deep-recursion kryo-lambda-field null-tuple-field closure-not-serializable closure-http-client \
+  class-by-name missing-dependency conflicting-dependency jdbc-no-driver required-param s3-without-plugin \
+  system-exit-intercepted state-value-type-changed state-key-type-changed slow-snapshot snapshot-throws \
+  http-refused unknown-host unknown-host-http connect-timeout connection-reset http-500 http-503 \
+  read-timeout http-client-timeout async-timeout empty-reply tls-to-plain \
+  checkpoint-expired checkpoint-dir-removed checkpoint-disk-full checkpoint-metadata-disk-full big-accumulator \
+  spool-disk-full corrupt-length window-buffer-oom direct-buffers
+add adaptive no-taskmanager-adaptive
+add twotm network-connection-cut upstream-tm-killed
+add limits file-leak
+add metaspace class-leak
+add parallelgc gc-thrashing
+add threads thread-leak
+
+if [ "${1:-}" = --list ]; then
+  for c in "${all_cases[@]}"; do echo "$c ${group_of[$c]}"; done
+  exit 0
+fi
 cases=("$@"); [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
 for c in "${cases[@]}"; do
-  [[ " ${all_cases[*]} " == *" $c "* ]] || { echo "unknown case $c (known: ${all_cases[*]})" >&2; exit 2; }
+  [ -n "${group_of[$c]:-}" ] || { echo "unknown case $c (known: ${all_cases[*]})" >&2; exit 2; }
 done
 
 work=$(mktemp -d -t faultline-flink.XXXXXX)
-pids=()
+pids=()     # every `timeout` wrapping a JVM or a helper process
+mounts=()   # tmpfs volumes to unmount
+cgroup=""   # the pids cgroup of the threads group
+kill_tree() { pkill -KILL -P "$1" 2>/dev/null || true; kill -KILL "$1" 2>/dev/null || true; }
 cleanup() {
   local p
-  for p in "${pids[@]}"; do pkill -KILL -P "$p" 2>/dev/null || true; done  # each java under its `timeout`
+  for p in "${pids[@]}"; do pkill -CONT -P "$p" 2>/dev/null || true; pkill -KILL -P "$p" 2>/dev/null || true; done
   sleep 1
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done     # a `timeout` still there
-  if pgrep -f "$work/conf" >/dev/null; then
-    echo "warning: JVMs still running:" >&2; pgrep -af "$work/conf" >&2 || true
+  for p in "${mounts[@]}"; do umount -l "$p" 2>/dev/null || true; done
+  if [ -n "$cgroup" ]; then sleep 1; rmdir "$cgroup" 2>/dev/null || echo "warning: could not remove $cgroup" >&2; fi
+  if pgrep -f "$work/" >/dev/null; then
+    echo "warning: JVMs still running:" >&2; pgrep -af "$work/" >&2 || true
   fi
   if [ "${FAULTLINE_FLINK_KEEP:-}" = 1 ]; then echo "work dir kept: $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+t0=$(date +%s)
 
 # --- Flink from the wheel (jars only: lib/, opt/, plugins/, bin/bash-java-utils.jar) ---
 flink="$cache/$version/pyflink"
@@ -53,15 +90,76 @@ if [ ! -f "$flink/lib/flink-dist-$version.jar" ]; then
 fi
 dist="$flink/lib/flink-dist-$version.jar"
 cp="$flink/lib/*"
-
-# --- configuration ---
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-rest=$(free_port); rpc=$(free_port)
-conf="$work/conf"; mkdir -p "$conf" "$work/log" "$work/tmp" "$work/plugins" "$out"
+mkdir -p "$out" "$work/plugins"
 # Flink looks for plugins in $FLINK_PLUGINS_DIR, else in ./plugins, and refuses to start on a
 # subdirectory without jars (this repository has a plugins/ of its own): use an empty one.
 export FLINK_PLUGINS_DIR="$work/plugins"
-cat > "$conf/config.yaml" <<YAML
+# JVM module flags (--add-opens/--add-exports): env.java.opts.all of flink-dist's default config.yaml.
+opts=$(python3 -c 'import sys,zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read("config.yaml").decode())' "$dist" |
+  sed -n 's/^ *all: //p' | head -1)
+
+# --- the jobs: jobs/src, plus a vendor library the jobs compile against (jobs/vendor-api, not
+# packaged) and a different version of it that the jar bundles (jobs/vendor-lib) ---
+mkdir -p "$work/classes" "$work/vendor-api"
+# shellcheck disable=SC2046
+javac -nowarn -d "$work/vendor-api" $(find "$here/jobs/vendor-api" -name '*.java')
+# shellcheck disable=SC2046
+javac -nowarn -cp "$cp:$work/vendor-api" -d "$work/classes" $(find "$here/jobs/src" -name '*.java') 2> "$work/javac.err" ||
+  { cat "$work/javac.err" >&2; exit 1; }
+# shellcheck disable=SC2046
+javac -nowarn -d "$work/classes" $(find "$here/jobs/vendor-lib" -name '*.java')
+(cd "$work/classes" && jar cf "$work/jobs.jar" .)
+
+# --- helpers ---
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+get() { curl -sf --max-time 10 "$api$1"; }
+# wait_for SECONDS CMD...: runs CMD once a second until it succeeds.
+wait_for() {
+  local n=$1; shift
+  for _ in $(seq "$n"); do "$@" && return 0; sleep 1; done
+  return 1
+}
+# start_java NAME MAINCLASS JVMFLAGS SETUP ARGS... ; sets $last_pid (the `timeout` wrapping the java).
+# SETUP is shell code run in the JVM's subshell first (ulimit, cgroup).
+start_java() {
+  local name=$1 main=$2 jvm=$3 setup=$4; shift 4
+  # shellcheck disable=SC2086
+  (cd "$gdir" && eval "$setup" && exec timeout -s KILL 1200 java $opts $jvm -Dlog.file="$gdir/log/$name.log" \
+    -Dlog4j.configurationFile="file:$conf/log4j.properties" \
+    -cp "$cp" "$main" --configDir "$conf" "$@" > "$gdir/log/$name.out" 2>&1) &
+  last_pid=$!
+  disown "$last_pid"   # no "Killed" notices from bash; cleanup kills it by pid
+  pids+=("$last_pid")
+}
+
+# --- misbehaving services for the dependency cases (tests/flink/services.py) ---
+(exec timeout -s KILL 1200 python3 "$here/services.py" > "$work/services.json" 2> "$work/services.err") &
+pids+=("$!"); disown "$!"
+wait_for 10 test -s "$work/services.json" || { echo "services.py did not start" >&2; cat "$work/services.err" >&2; exit 1; }
+svc() { py "d['$1']" < "$work/services.json"; }
+
+# --- clusters ---
+# start_cluster GROUP: a fresh JobManager and the group's TaskManagers, the jobs jar uploaded.
+start_cluster() {
+  local g=$1 extra="" i
+  gdir="$work/$g"; conf="$gdir/conf"; mkdir -p "$conf" "$gdir/log" "$gdir/tmp"
+  rest=$(free_port); rpc=$(free_port); api="http://127.0.0.1:$rest"
+  slots=2; tm_count=1; tm_setup=":"; tm_jvm_extra=""
+  case $g in
+    adaptive) tm_count=0                                  # no TaskManager, the adaptive scheduler
+      extra="jobmanager.scheduler: adaptive"$'\n'"jobmanager.adaptive-scheduler.resource-wait-timeout: 5 s" ;;
+    twotm) tm_count=2; slots=1                            # two machines, one slot each; the JobManager
+      extra="heartbeat.rpc-failure-threshold: 5" ;;       # is slower to declare a killed one lost
+    limits) tm_setup="ulimit -n 1024" ;;                  # a low open-files limit for the TaskManager
+    metaspace) extra="taskmanager.memory.jvm-metaspace.size: 112m" ;;
+    parallelgc) tm_jvm_extra="-XX:+UseParallelGC" ;;      # the collector that reports "GC overhead limit exceeded"
+    threads)                                              # at most 400 threads in the TaskManager
+      cgroup="/sys/fs/cgroup/pids/faultline-flink-$$"
+      mkdir -p "$cgroup" && echo 400 > "$cgroup/pids.max" || { echo "no pids cgroup here" >&2; cgroup=""; return 1; }
+      tm_setup="echo \$BASHPID > $cgroup/cgroup.procs" ;;
+  esac
+  cat > "$conf/config.yaml" <<YAML
 jobmanager.rpc.address: 127.0.0.1
 jobmanager.rpc.port: $rpc
 jobmanager.bind-host: 127.0.0.1
@@ -71,7 +169,7 @@ taskmanager.bind-host: 127.0.0.1
 taskmanager.rpc.port: 0
 taskmanager.data.port: 0
 taskmanager.memory.process.size: 1280m
-taskmanager.numberOfTaskSlots: 2
+taskmanager.numberOfTaskSlots: $slots
 rest.address: 127.0.0.1
 rest.bind-address: 127.0.0.1
 rest.port: $rest
@@ -81,9 +179,11 @@ restart-strategy.type: none
 slot.request.timeout: 10000
 heartbeat.interval: 2000
 heartbeat.timeout: 10000
-io.tmp.dirs: $work/tmp
+io.tmp.dirs: $gdir/tmp
+cluster.intercept-user-system-exit: THROW
+$extra
 YAML
-cat > "$conf/log4j.properties" <<'PROPS'
+  cat > "$conf/log4j.properties" <<'PROPS'
 rootLogger.level = INFO
 rootLogger.appenderRef.file.ref = MainAppender
 appender.main.name = MainAppender
@@ -92,124 +192,290 @@ appender.main.fileName = ${sys:log.file}
 appender.main.layout.type = PatternLayout
 appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
 PROPS
-# JVM module flags (--add-opens/--add-exports): env.java.opts.all of flink-dist's default config.yaml.
-opts=$(python3 -c 'import sys,zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read("config.yaml").decode())' "$dist" |
-  sed -n 's/^ *all: //p' | head -1)
-# Heap, metaspace and direct memory flags (line 1) and -D settings (line 2), as Flink's bin scripts get them.
-resource_params() {
-  java -cp "$flink/bin/bash-java-utils.jar:$cp" org.apache.flink.runtime.util.bash.BashJavaUtils "$1" --configDir "$conf" 2>/dev/null |
-    sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p'
+  # Heap, metaspace and direct memory flags (line 1) and -D settings (line 2), as Flink's bin scripts get them.
+  resource_params() {
+    java -cp "$flink/bin/bash-java-utils.jar:$cp" org.apache.flink.runtime.util.bash.BashJavaUtils "$1" --configDir "$conf" 2>/dev/null |
+      sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p'
+  }
+  jm_params=$(resource_params GET_JM_RESOURCE_PARAMS)
+  tm_params=$(resource_params GET_TM_RESOURCE_PARAMS)
+  [ -n "$jm_params" ] && [ -n "$tm_params" ] || { echo "BashJavaUtils printed no resource params" >&2; exit 1; }
+  start_java jm org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint "$(echo "$jm_params" | sed -n 1p)" ":"
+  jm_pid=$last_pid
+  tm_pids=()
+  for ((i = 0; i < tm_count; i++)); do start_tm; done
+  wait_for 90 cluster_ready || { echo "cluster not ready" >&2; tail -n 30 "$gdir"/log/*.out >&2; exit 1; }
+  jar_id=$(curl -sf -X POST -F "jarfile=@$work/jobs.jar" "$api/jars/upload" | py 'd["filename"].split("/")[-1]')
+  echo "[$g] Flink $(get /config | py 'd["flink-version"]') on $api, $tm_count TaskManager(s) with $slots slot(s)"
 }
-jm_params=$(resource_params GET_JM_RESOURCE_PARAMS)
-tm_params=$(resource_params GET_TM_RESOURCE_PARAMS)
-[ -n "$jm_params" ] && [ -n "$tm_params" ] || { echo "BashJavaUtils printed no resource params" >&2; exit 1; }
-
-# start_java NAME MAINCLASS JVMFLAGS ARGS... ; sets $last_pid (the `timeout` wrapping the java)
-start_java() {
-  local name=$1 main=$2 jvm=$3; shift 3
-  # shellcheck disable=SC2086
-  (cd "$work" && exec timeout -s KILL 1200 java $opts $jvm -Dlog.file="$work/log/$name.log" \
-    -Dlog4j.configurationFile="file:$conf/log4j.properties" \
-    -cp "$cp" "$main" --configDir "$conf" "$@" > "$work/log/$name.out" 2>&1) &
-  last_pid=$!
-  disown "$last_pid"   # no "Killed" notices from bash; cleanup kills it by pid
-  pids+=("$last_pid")
+stop_cluster() {
+  local p
+  for p in "$jm_pid" "${tm_pids[@]}"; do pkill -CONT -P "$p" 2>/dev/null || true; kill_tree "$p"; done
+  if [ -n "$cgroup" ]; then sleep 1; rmdir "$cgroup" 2>/dev/null || true; cgroup=""; fi
 }
 tm_n=0
 start_tm() {
   tm_n=$((tm_n + 1))
   # shellcheck disable=SC2046
   start_java "tm$tm_n" org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
-    "$(echo "$tm_params" | sed -n 1p)" $(echo "$tm_params" | sed -n 2p)
+    "$(echo "$tm_params" | sed -n 1p) $tm_jvm_extra" "$tm_setup" $(echo "$tm_params" | sed -n 2p)
   tm_pid=$last_pid
+  tm_pids+=("$tm_pid")
+  tm_log[$tm_pid]="tm$tm_n.log"
 }
+declare -A tm_log
 tm_java_pid() { pgrep -P "$tm_pid" java || true; }
-
-api="http://127.0.0.1:$rest"
-py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-get() { curl -sf --max-time 10 "$api$1"; }
-# wait_for SECONDS CMD...: runs CMD once a second until it succeeds.
-wait_for() {
-  local n=$1; shift
-  for _ in $(seq "$n"); do "$@" && return 0; sleep 1; done
-  return 1
-}
-cluster_ready() { # the JobManager up, one live TaskManager, all slots free
-  [ -n "$(pgrep -P "$jm_pid" java)" ] || { echo "the JobManager died" >&2; tail -n 30 "$work/log/jm.log" >&2; exit 1; }
-  [ -n "$(tm_java_pid)" ] || return 1
+jm_java_pid() { pgrep -P "$jm_pid" java || true; }
+cluster_ready() { # the JobManager up, the group's live TaskManagers, all slots free
+  [ -n "$(jm_java_pid)" ] || { echo "the JobManager died" >&2; tail -n 30 "$gdir/log/jm.log" >&2; exit 1; }
+  [ "$tm_count" -eq 0 ] || [ -n "$(tm_java_pid)" ] || return 1
   local o; o=$(get /overview) || return 1
-  [ "$(echo "$o" | py 'd["slots-available"] >= 2 and d["taskmanagers"] >= 1')" = True ]
+  [ "$(echo "$o" | py "d['slots-available'] >= $((slots * tm_count)) and d['taskmanagers'] >= $tm_count")" = True ]
 }
 ensure_tm() {
-  if [ -z "$(tm_java_pid)" ]; then echo "  (TaskManager is gone; starting a new one)"; start_tm; fi
-  wait_for 90 cluster_ready || { echo "cluster not ready" >&2; tail -n 30 "$work"/log/*.out >&2; exit 1; }
+  if [ "$tm_count" -eq 1 ] && [ -z "$(tm_java_pid)" ]; then echo "  (TaskManager is gone; starting a new one)"; start_tm; fi
+  wait_for 90 cluster_ready || { echo "cluster not ready" >&2; tail -n 30 "$gdir"/log/*.out >&2; exit 1; }
 }
-
-start_java jm org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint "$(echo "$jm_params" | sed -n 1p)"
-jm_pid=$last_pid
-start_tm
-ensure_tm
-echo "Flink $(get /config | py 'd["flink-version"]') on $api"
-
-# --- the jobs ---
-mkdir -p "$work/classes"
-# shellcheck disable=SC2046
-javac -nowarn -cp "$dist" -d "$work/classes" $(find "$here/jobs/src" -name '*.java')
-(cd "$work/classes" && jar cf "$work/jobs.jar" .)
-jar_id=$(curl -sf -X POST -F "jarfile=@$work/jobs.jar" "$api/jars/upload" | py 'd["filename"].split("/")[-1]')
 
 job_state() { get "/jobs/$1" | py 'd["state"]'; }
 is_failed() { [ "$(job_state "$1")" = FAILED ]; }
+is_gone() { local s; s=$(job_state "$1"); [ "$s" = CANCELED ] || [ "$s" = FAILED ] || [ "$s" = FINISHED ]; }
 all_running() { [ "$(get "/jobs/$1" | py 'all(v["status"] == "RUNNING" for v in d["vertices"])')" = True ]; }
 has_history() { [ "$(get "/jobs/$1/exceptions" | py 'len(d["exceptionHistory"]["entries"])')" -ge 1 ]; }
+has_checkpoint() { [ "$(get "/jobs/$1/checkpoints" | py 'd["counts"]["completed"]')" -ge 1 ]; }
+cancel() { curl -sf -X PATCH "$api/jobs/$1?mode=cancel" >/dev/null || true; wait_for 30 is_gone "$1" || true; }
+
+# submit CLASS [ARG...]: POST /jars/:id/run with a JSON body (entry class, program arguments and
+# $savepoint if set). Prints the job id; on an error response, leaves it in $work/response.json.
+submit() {
+  local class=$1 body code; shift
+  body=$(python3 -c 'import json,sys; b={"entryClass":"com.acme.jobs."+sys.argv[1],"programArgsList":sys.argv[3:]}
+if sys.argv[2]: b["savepointPath"]=sys.argv[2]
+print(json.dumps(b))' "$class" "${savepoint:-}" "$@")
+  code=$(curl -s --max-time 60 -o "$work/response.json" -w '%{http_code}' -X POST \
+    -H 'Content-Type: application/json' -d "$body" "$api/jars/$jar_id/run")
+  [ "$code" = 200 ] || return 1
+  py 'd["jobid"]' < "$work/response.json"
+}
+
+# --- per-case actions: before submitting (setup), once submitted (action), after FAILED (after) ---
+wait_running() { wait_for 60 all_running "$1" || { echo "  the job never ran" >&2; return 1; }; }
+kill_tm() { wait_running "$1" && sleep 3 && echo "  SIGKILL to the TaskManager (pid $(tm_java_pid))" && kill -KILL "$(tm_java_pid)"; }
+stop_tm() { wait_running "$1" && sleep 3 && echo "  SIGSTOP to the TaskManager (pid $(tm_java_pid))" && kill -STOP "$(tm_java_pid)"; }
+kill_stopped_tm() { kill -KILL "$(tm_java_pid)"; }
+# freeze the TaskManager for 6 s (less than heartbeat.timeout) once a checkpoint completed
+pause_tm() {
+  wait_running "$1" && wait_for 30 has_checkpoint "$1" || return 1
+  local p; p=$(tm_java_pid); echo "  SIGSTOP to the TaskManager (pid $p) for 6 s"
+  kill -STOP "$p"; sleep 6; kill -CONT "$p"
+}
+# once a checkpoint completed, the checkpoint directory disappears and a file takes its name
+break_checkpoint_dir() {
+  wait_running "$1" && wait_for 30 has_checkpoint "$1" || return 1
+  echo "  replacing $ckdir with a file"
+  rm -rf "$ckdir"; echo "not a directory" > "$ckdir"
+}
+# the id of the TaskManager that runs the job's upstream tasks
+upstream_tm() {
+  local vid
+  vid=$(get "/jobs/$1" | py '[v["id"] for v in d["vertices"] if "upstream" in v["name"]][0]')
+  get "/jobs/$1/vertices/$vid/taskmanagers" | py 'd["taskmanagers"][0]["taskmanager-id"]'
+}
+# a network failure between the TaskManagers: the kernel closes (ss -K) every TCP connection to the
+# upstream TaskManager's data port (the downstream's netty channel) while both processes live on
+upstream_data_port() { get "/taskmanagers/$(upstream_tm "$1")" | py 'd["dataPort"]'; }
+cut_upstream_connections() {
+  wait_running "$1" && sleep 3 || return 1
+  local port; port=$(upstream_data_port "$1")
+  echo "  closing the TCP connections to the upstream TaskManager's data port $port"
+  ss -K dst 127.0.0.1 dport = ":$port" > /dev/null 2>&1 || return 1
+}
+# once a checkpoint completed, fill the rest of the checkpoint volume
+fill_checkpoint_volume() {
+  wait_running "$1" && wait_for 30 has_checkpoint "$1" || return 1
+  echo "  filling the checkpoint volume"
+  dd if=/dev/zero of="$(dirname "$ckdir")/filler" bs=64k 2>/dev/null || true
+}
+# kill the TaskManager that runs the upstream tasks
+kill_upstream_tm() {
+  wait_running "$1" && sleep 3 || return 1
+  local tmid log p
+  tmid=$(upstream_tm "$1")
+  log=$(get "/taskmanagers/$tmid/logs" | py '[l["name"] for l in d["logs"] if l["name"].endswith(".log")][0]')
+  for p in "${tm_pids[@]}"; do
+    if [ "${tm_log[$p]}" = "$log" ]; then echo "  SIGKILL to the upstream TaskManager ($log)"; kill -KILL "$(pgrep -P "$p" java)"; return 0; fi
+  done
+  echo "  no TaskManager writes $log" >&2; return 1
+}
+mount_tmpfs() { # DIR SIZE
+  mkdir -p "$1"
+  mount -t tmpfs -o "size=$2" faultline-flink "$1" || { echo "  cannot mount a tmpfs on $1 (needs root)" >&2; return 1; }
+  mounts+=("$1")
+}
+# a savepoint of StateEvolution v1, restored by the case's job
+savepoint_done() {
+  local r; r=$(get "/jobs/$1/savepoints/$2") || return 1
+  [ "$(echo "$r" | py 'd["status"]["id"]')" = COMPLETED ]
+}
+take_savepoint() {
+  local job trig
+  savepoint=""
+  job=$(submit StateEvolution v1) || { echo "  v1 not submitted" >&2; return 1; }
+  wait_running "$job" && sleep 3 || return 1
+  trig=$(curl -sf -X POST -H 'Content-Type: application/json' \
+    -d "{\"targetDirectory\": \"file://$work/savepoints\", \"drain\": false}" "$api/jobs/$job/stop" | py 'd["request-id"]')
+  wait_for 60 savepoint_done "$job" "$trig" || { echo "  no savepoint" >&2; return 1; }
+  savepoint=$(get "/jobs/$job/savepoints/$trig" | py 'd["operation"]["location"]')
+  wait_for 30 is_gone "$job" || true
+  echo "  savepoint of state-evolution-v1: $savepoint"
+}
+# spec CASE: sets class, args, setup, action, after, expect (failed | rejected: the
+# submission itself fails and the REST error is captured) and want: for racy cases, an
+# extended regex the trace should match; the case is run up to 3 times until it does (each
+# run is real; the README says which outcomes occur).
+spec() {
+  class=""; args=(); setup=""; action=""; after=""; expect=failed; savepoint=""; want=""
+  local http="http://127.0.0.1:$(svc http)"
+  case $1 in
+    failing-map) class=FailingMap ;;
+    lambda-npe) class=LambdaNpe ;;
+    kryo-unmodifiable) class=KryoUnmodifiable ;;
+    too-many-slots) class=TooManySlots ;;
+    heap-oom) class=HeapHog ;;
+    closed-port) class=ClosedPort ;;
+    tm-killed) class=Steady; action=kill_tm ;;
+    tm-frozen) class=Steady; action=stop_tm; after=kill_stopped_tm ;;
+    parse-number) class=ParseNumber ;;
+    split-fields) class=SplitFields ;;
+    cast-in-filter) class=CastInFilter ;;
+    null-key) class=NullKey ;;
+    process-throws) class=ProcessThrows ;;
+    open-missing-file) class=OpenMissingFile ;;
+    window-average) class=WindowAverage ;;
+    failing-sink) class=FailingSink ;;
+    failing-source) class=FailingSource ;;
+    non-keyed-state) class=NonKeyedState ;;
+    non-keyed-timer) class=NonKeyedTimer ;;
+    list-state-null) class=ListStateNull ;;
+    kryo-lambda-field) class=KryoLambdaField ;;
+    null-tuple-field) class=NullTupleField ;;
+    class-by-name) class=ClassByName ;;
+    missing-dependency) class=MissingDependency ;;
+    conflicting-dependency) class=ConflictingDependency ;;
+    state-value-type-changed) class=StateEvolution; args=(value-string); setup=take_savepoint ;;
+    state-key-type-changed) class=StateEvolution; args=(key-string); setup=take_savepoint ;;
+    required-param) class=RequiredParam; args=(--rates.currency EUR) ;;
+    s3-without-plugin) class=S3WithoutPlugin; expect=rejected ;;
+    jdbc-no-driver) class=JdbcNoDriver ;;
+    system-exit-intercepted) class=SystemExit ;;
+    deep-recursion) class=DeepRecursion ;;
+    bad-timestamp) class=BadTimestamp ;;
+    timer-null) class=TimerNull ;;
+    bad-partitioner) class=BadPartitioner ;;
+    slow-snapshot) class=SlowSnapshot ;;
+    snapshot-throws) class=SnapshotThrows ;;
+    closure-not-serializable) class=ClosureNotSerializable; expect=rejected ;;
+    closure-http-client) class=ClosureHttpClient; expect=rejected ;;
+    checkpoint-expired) class=CheckpointedSteady; ckdir="$work/checkpoints/expired"
+      args=("file://$ckdir" 2000); action=pause_tm ;;
+    checkpoint-dir-removed) class=CheckpointedSteady; ckdir="$work/checkpoints/removed"
+      args=("file://$ckdir" 10000); action=break_checkpoint_dir ;;
+    checkpoint-disk-full) class=CheckpointedSteady; ckdir="$work/ckfull/checkpoints"
+      args=("file://$ckdir" 10000 1000); setup="mount_tmpfs $work/ckfull 4m" ;;
+    checkpoint-metadata-disk-full) class=CheckpointedSteady; ckdir="$work/mdfull/checkpoints"
+      args=("file://$ckdir" 10000 0 16); setup="mount_tmpfs $work/mdfull 1m"; action=fill_checkpoint_volume ;;
+    big-accumulator) class=BigAccumulator ;;
+    window-buffer-oom) class=WindowBufferOom ;;
+    corrupt-length) class=CorruptLength ;;
+    direct-buffers) class=DirectBuffers ;;
+    spool-disk-full) class=SpoolToDisk; args=("$work/small/spool.bin"); setup="mount_tmpfs $work/small 8m" ;;
+    http-refused) class=HttpRefused; args=("http://127.0.0.1:$(svc closed)") ;;
+    unknown-host) class=UnknownHost; args=(orders-db.no-such-host.invalid 5432) ;;
+    unknown-host-http) class=UnknownHostHttp; args=(http://inventory.no-such-host.invalid:8080) ;;
+    connect-timeout) class=ConnectTimeout; args=(127.0.0.1 "$(svc backlog)") ;;
+    connection-reset) class=ConnectionReset; args=(127.0.0.1 "$(svc reset)") ;;
+    http-500) class=Http500; args=("$http") ;;
+    http-503) class=Http503; args=("$http") ;;
+    read-timeout) class=ReadTimeout; args=("http://127.0.0.1:$(svc silent)") ;;
+    http-client-timeout) class=HttpClientTimeout; args=("http://127.0.0.1:$(svc silent)") ;;
+    async-timeout) class=AsyncTimeout; args=("http://127.0.0.1:$(svc silent)") ;;
+    empty-reply) class=EmptyReply; args=("http://127.0.0.1:$(svc empty)") ;;
+    tls-to-plain) class=TlsToPlain; args=("https://127.0.0.1:$(svc http)") ;;
+    no-taskmanager-adaptive) class=Steady ;;
+    network-connection-cut) class=UpstreamDownstream; action=cut_upstream_connections ;;
+    upstream-tm-killed) class=UpstreamDownstream; action=kill_upstream_tm; want="RemoteTransportException" ;;
+    file-leak) class=FileLeak; args=("$gdir/tmp") ;;
+    class-leak) class=ClassLeak; want="OutOfMemoryError: Metaspace" ;;
+    gc-thrashing) class=LookupCache ;;
+    thread-leak) class=ThreadLeak ;;
+  esac
+}
 
 failures=0
-# run_case NAME CLASS [kill-tm|stop-tm]: with kill-tm/stop-tm the TaskManager gets SIGKILL/SIGSTOP
-# once all tasks run (a stopped one is killed after the job failed; the next case starts a new one).
+not_captured() { echo "$1: $2" >&2; failures=$((failures + 1)); }
 run_case() {
-  local name=$1 class=$2 mode=${3:-} job
+  local name=$1 try
+  spec "$name"
+  for try in 1 2 3; do
+    run_once "$name"
+    [ -n "$want" ] && [ -f "$out/$name.txt" ] && ! grep -Eq "$want" "$out/$name.txt" || return 0
+    [ "$try" -lt 3 ] || { echo "  (3 tries, none matching /$want/; keeping the last)"; return 0; }
+    echo "  (try $try: the trace does not match /$want/; again on a fresh cluster)"
+    stop_cluster; start_cluster "${group_of[$name]}"
+  done
+}
+run_once() {
+  local name=$1 job
   ensure_tm
-  job=$(curl -sf -X POST "$api/jars/$jar_id/run?entry-class=com.acme.jobs.$class" | py 'd["jobid"]') ||
-    { echo "$name: submission failed" >&2; failures=$((failures + 1)); return; }
-  if [ -n "$mode" ]; then
-    if ! wait_for 60 all_running "$job"; then
-      echo "$name: job never ran" >&2; failures=$((failures + 1)); return
-    fi
-    sleep 3
-    local sig=KILL; [ "$mode" = stop-tm ] && sig=STOP
-    echo "  sending SIG$sig to the TaskManager (pid $(tm_java_pid))"
-    kill -"$sig" "$(tm_java_pid)"
-  fi
-  if ! wait_for 120 is_failed "$job"; then
-    echo "$name: not FAILED but $(job_state "$job") after 120 s; cancelling" >&2
-    curl -sf -X PATCH "$api/jobs/$job?mode=cancel" >/dev/null || true
-    failures=$((failures + 1)); return
-  fi
-  wait_for 10 has_history "$job" || true
-  if [ "$mode" = stop-tm ]; then kill -KILL "$(tm_java_pid)"; fi
-  get "/jobs/$job/exceptions?maxExceptions=10" > "$out/$name.exceptions.json"
-  python3 - "$out/$name.exceptions.json" "$out/$name.txt" <<'PY'
+  if [ -n "$setup" ]; then $setup || { not_captured "$name" "setup ($setup) failed"; return; }; fi
+  if ! job=$(submit "$class" "${args[@]}"); then
+    if [ "$expect" = rejected ]; then
+      cp "$work/response.json" "$out/$name.run-response"
+      python3 - "$out/$name.run-response" "$out/$name.txt" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
-entries = doc.get("exceptionHistory", {}).get("entries", [])
-text = entries[0]["stacktrace"] if entries else doc["root-exception"]
-open(sys.argv[2], "w").write(text)
+open(sys.argv[2], "w").write("\n".join(doc["errors"]))
 PY
+      echo "$name: rejected; $(head -n 1 "$out/$name.txt" | cut -c1-110)"
+      grep '^Caused by' "$out/$name.txt" | sed 's/^/    /' | cut -c1-150 || true
+    else
+      not_captured "$name" "submission failed: $(head -c 600 "$work/response.json")"
+    fi
+    return
+  fi
+  [ "$expect" = failed ] || { not_captured "$name" "expected a rejected submission, got job $job"; cancel "$job"; return; }
+  if [ -n "$action" ]; then $action "$job" || { not_captured "$name" "action ($action) failed"; cancel "$job"; return; }; fi
+  if ! { wait_for 120 is_gone "$job" && is_failed "$job"; }; then
+    not_captured "$name" "not FAILED but $(job_state "$job") after 120 s; cancelling"
+    cancel "$job"; return
+  fi
+  wait_for 10 has_history "$job" || true
+  if [ -n "$after" ]; then $after "$job"; fi
+  get "/jobs/$job/exceptions?maxExceptions=10" > "$work/exceptions.json"
+  if [ "$(py 'len(d["exceptionHistory"]["entries"])' < "$work/exceptions.json")" -gt 0 ]; then
+    mv "$work/exceptions.json" "$out/$name.exceptions.json"
+    py 'd["exceptionHistory"]["entries"][0]["stacktrace"]' < "$out/$name.exceptions.json" > "$work/trace.txt"
+  else
+    # An empty exception history (the adaptive scheduler failing before any execution existed):
+    # the failure is only in the job's result.
+    get "/jobs/$job/execution-result" > "$out/$name.execution-result"
+    py 'd["job-execution-result"]["failure-cause"]["stack-trace"]' < "$out/$name.execution-result" > "$work/trace.txt"
+  fi
+  head -c -1 "$work/trace.txt" > "$out/$name.txt"   # print() added a newline
   echo "$name: FAILED; $(head -n 1 "$out/$name.txt" | cut -c1-110)"
   grep '^Caused by' "$out/$name.txt" | sed 's/^/    /' | cut -c1-150 || true
 }
 
-for c in "${cases[@]}"; do
-  case $c in
-    failing-map) run_case failing-map FailingMap ;;
-    lambda-npe) run_case lambda-npe LambdaNpe ;;
-    kryo-unmodifiable) run_case kryo-unmodifiable KryoUnmodifiable ;;
-    too-many-slots) run_case too-many-slots TooManySlots ;;
-    heap-oom) run_case heap-oom HeapHog ;;
-    closed-port) run_case closed-port ClosedPort ;;
-    tm-killed) run_case tm-killed Steady kill-tm ;;
-    tm-frozen) run_case tm-frozen Steady stop-tm ;;
-  esac
+for g in "${groups[@]}"; do
+  todo=()
+  for c in "${cases[@]}"; do [ "${group_of[$c]}" = "$g" ] && todo+=("$c"); done
+  [ ${#todo[@]} -gt 0 ] || continue
+  if ! start_cluster "$g"; then
+    for c in "${todo[@]}"; do not_captured "$c" "no $g cluster"; done
+    continue
+  fi
+  for c in "${todo[@]}"; do run_case "$c"; done
+  stop_cluster
 done
+echo "$(( ${#cases[@]} - failures )) of ${#cases[@]} case(s) captured into $out in $(( $(date +%s) - t0 )) s"
 [ "$failures" -eq 0 ] || { echo "$failures case(s) not captured" >&2; exit 1; }
-echo "captured ${#cases[@]} case(s) into $out"

@@ -1,0 +1,42 @@
+package com.acme.jobs;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+
+/** Calls https:// on a port that speaks plain HTTP (the job's endpoint is configured with the wrong scheme). Argument: base URL. */
+public class TlsToPlain {
+    public static class Call extends RichMapFunction<Long, String> {
+        private final String base;
+        private transient HttpClient client;
+
+        Call(String base) {
+            this.base = base;
+        }
+
+        @Override
+        public void open(OpenContext ctx) {
+            client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        }
+
+        @Override
+        public String map(Long v) throws Exception {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/customer/" + v)).build();
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            return response.body();
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.fromSequence(0, 100).map(new Call(args[0])).sinkTo(new DiscardingSink<>());
+        env.execute("tls-to-plain");
+    }
+}
