@@ -112,6 +112,11 @@ struct Open {
     deferred: Vec<Pending>,
     /// A failure seen while RUNNING closes its incident if the job stays up until then.
     settle_until: Option<Millis>,
+    /// RUNNING spans since such a failure, held until the settle deadline tells whether
+    /// they were up (the job stayed up) or already the failure's down time (the job went
+    /// down: a source saw the failure before the tasks' states).
+    #[serde(default)]
+    held: Vec<(Millis, Millis)>,
 }
 
 /// One job's clock, state and incidents.
@@ -143,7 +148,8 @@ pub struct Job {
     blind: bool,
     fresh: bool,
     ever_running: bool,
-    planned: bool,
+    /// A user's request makes the next outage planned until this time.
+    planned_until: Option<Millis>,
     open: Option<Open>,
     seen: VecDeque<String>,
     next_incident: u64,
@@ -169,7 +175,7 @@ impl Job {
             blind: false,
             fresh: false,
             ever_running: false,
-            planned: false,
+            planned_until: None,
             open: None,
             seen: VecDeque::new(),
             next_incident: 1,
@@ -195,6 +201,23 @@ impl Job {
     /// incident) to the cause that owns them as of now: for a view of the job at the end
     /// of input, or a copy of it shown while the job is live (see [`Job::settled`]).
     pub fn settle(&mut self, rules: &Rules, sink: Sink<'_>) {
+        if let Some(o) = &mut self.open {
+            let held = std::mem::take(&mut o.held);
+            let incident = o.incident.id;
+            for (from, to) in held {
+                self.stages.add(Stage::Running, to - from);
+                self.totals.add(Account::Up, to - from);
+                sink(&Span {
+                    job: &self.key,
+                    from,
+                    to,
+                    stage: Stage::Running,
+                    account: Account::Up,
+                    category: "",
+                    incident: Some(incident),
+                });
+            }
+        }
         self.commit_deferred(rules, sink);
         self.commit_attempt(rules, sink);
         if let Some(o) = &mut self.open
@@ -269,6 +292,7 @@ impl Job {
             && to >= settle
         {
             self.charge(from, settle.max(from), rules, sink);
+            self.release_held(false, rules, sink);
             self.close_incident(settle.max(from), rules, max_incidents, sink);
             self.charge(settle.max(from), to, rules, sink);
         } else {
@@ -376,7 +400,7 @@ impl Job {
     }
 
     fn on_request(&mut self, t: Millis, rules: &Rules, max_incidents: usize, sink: Sink<'_>) {
-        self.planned = true;
+        self.planned_until = Some(t.saturating_add(rules.request_window_ms));
         let replace = self
             .open
             .as_ref()
@@ -468,6 +492,7 @@ impl Job {
             attempt: None,
             deferred: Vec::new(),
             settle_until: None,
+            held: Vec::new(),
         });
     }
 
@@ -510,16 +535,22 @@ impl Job {
             Stage::Running => {
                 self.ever_running = true;
                 if old != Stage::Running {
-                    self.planned = false;
+                    self.planned_until = None;
                 }
                 self.fresh = false;
                 if self.open.as_ref().is_some_and(|o| o.settle_until.is_none()) {
                     self.close_incident(t, rules, max_incidents, sink);
                 }
             }
-            Stage::Terminal => self.close_incident(t, rules, max_incidents, sink),
+            Stage::Terminal => {
+                self.release_held(true, rules, sink);
+                self.close_incident(t, rules, max_incidents, sink)
+            }
             Stage::Unknown => {}
             _ => {
+                if self.open.as_ref().is_some_and(|o| o.settle_until.is_some()) {
+                    self.release_held(true, rules, sink);
+                }
                 if new != Stage::Stuck && old == Stage::Stuck {
                     self.stuck = None;
                 }
@@ -534,6 +565,7 @@ impl Job {
                         .as_ref()
                         .is_some_and(|o| o.incident.kind == IncidentKind::Stuck);
                 let stuck_new = new == Stage::Stuck
+                    && old != Stage::Stuck
                     && self
                         .open
                         .as_ref()
@@ -543,7 +575,8 @@ impl Job {
                 }
                 if self.open.is_none() {
                     let fresh_start = self.fresh && !self.ever_running;
-                    let kind = rules.opening_kind(new, fresh_start, self.planned);
+                    let planned = self.planned_until.is_some_and(|until| t <= until);
+                    let kind = rules.opening_kind(new, fresh_start, planned);
                     self.open_incident(kind, t, None);
                 }
                 let status_running = self.status == Some(JobStatus::Running);
@@ -583,6 +616,34 @@ impl Job {
         }
     }
 
+    /// Decides the held RUNNING spans: up, or (the job went down) RESTARTING time of the
+    /// open failure.
+    fn release_held(&mut self, down: bool, rules: &Rules, sink: Sink<'_>) {
+        let Some(o) = &mut self.open else { return };
+        o.settle_until = None;
+        let held = std::mem::take(&mut o.held);
+        let incident = o.incident.id;
+        for (from, to) in held {
+            if down {
+                self.stages.add(Stage::Restarting, to - from);
+                self.charge_cause(from, to, Stage::Restarting, from, rules, sink);
+            } else {
+                self.stages.add(Stage::Running, to - from);
+                self.totals.add(Account::Up, to - from);
+                let span = Span {
+                    job: &self.key,
+                    from,
+                    to,
+                    stage: Stage::Running,
+                    account: Account::Up,
+                    category: "",
+                    incident: Some(incident),
+                };
+                sink(&span);
+            }
+        }
+    }
+
     /// Charges an unexplained incident's deferred spans to its root as it is now.
     fn commit_deferred(&mut self, rules: &Rules, sink: Sink<'_>) {
         let Some(o) = &mut self.open else { return };
@@ -598,6 +659,16 @@ impl Job {
             return;
         }
         let stage = self.stage;
+        if stage == Stage::Running
+            && let Some(o) = &mut self.open
+            && o.settle_until.is_some()
+        {
+            match o.held.last_mut() {
+                Some(last) if last.1 == from => last.1 = to,
+                _ => o.held.push((from, to)),
+            }
+            return;
+        }
         self.stages.add(stage, to - from);
         let account = match stage {
             Stage::Running => Account::Up,

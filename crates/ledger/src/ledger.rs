@@ -9,6 +9,10 @@ use crate::event::{Event, EventKind, Millis};
 use crate::job::{Job, Sink};
 use crate::rules::Rules;
 
+/// The epoch and 2200-01-01 in milliseconds: event times outside are refused.
+const PLAUSIBLE_FROM: Millis = 0;
+const PLAUSIBLE_TO: Millis = 7_258_118_400_000;
+
 /// How the ledger behaves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
@@ -84,6 +88,9 @@ pub struct Ledger {
     pub applied: u64,
     /// Events that came later than the reorder bound allows.
     pub late: u64,
+    /// Events dropped for an impossible time (before the epoch or after 2200).
+    #[serde(default)]
+    pub rejected: u64,
 }
 
 impl Ledger {
@@ -98,12 +105,19 @@ impl Ledger {
             applied_upto: Millis::MIN,
             applied: 0,
             late: 0,
+            rejected: 0,
         }
     }
 
     /// Its configuration.
     pub fn config(&self) -> &LedgerConfig {
         &self.config
+    }
+
+    /// Replaces its configuration (a restored snapshot takes the configuration given
+    /// now, not the one it was saved with); applies from the next event on.
+    pub fn set_config(&mut self, config: LedgerConfig) {
+        self.config = config;
     }
 
     /// Takes an event; applies what the reorder bound lets through.
@@ -113,6 +127,13 @@ impl Ledger {
 
     /// As [`Ledger::ingest`], handing every span whose account becomes final to `sink`.
     pub fn ingest_with(&mut self, mut event: Event, sink: Sink<'_>) {
+        if !(PLAUSIBLE_FROM..PLAUSIBLE_TO).contains(&event.at) {
+            // A bogus time (zero, micro- instead of milliseconds) would move every
+            // job's clock or the watermark absurdly far: refused, counted, logged.
+            self.rejected += 1;
+            tracing::warn!(job = %event.job, at = event.at, "dropping an event with an impossible time");
+            return;
+        }
         if event.at < self.applied_upto {
             // Too late to go back in order: apply it as early as still possible.
             self.late += 1;

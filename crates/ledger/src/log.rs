@@ -157,6 +157,13 @@ pub fn scan_log(path: &Path, from: u64, mut each: impl FnMut(Event)) -> Result<u
                     "dropping a torn last record (a crash mid-write)");
                 break;
             }
+            Record::Bad(_) if buf[pos..].iter().all(|b| *b == 0) => {
+                // A file system may extend a file before its data reaches the disk: a
+                // power loss mid-write leaves zeros at the end.
+                tracing::warn!(path = %path.display(), offset = start + pos as u64, bytes = buf.len() - pos,
+                    "dropping a zero-filled tail (a power loss mid-write)");
+                break;
+            }
             Record::Bad(reason) => {
                 return Err(LogError::Corrupt {
                     path: path.to_owned(),
@@ -305,6 +312,12 @@ impl Store {
             }
         }
         let mut ledger = ledger.unwrap_or_else(|| Ledger::new(config.ledger.clone()));
+        if ledger.config() != &config.ledger {
+            tracing::info!(
+                "the ledger's configuration changed since the snapshot; the new one applies from now on"
+            );
+            ledger.set_config(config.ledger.clone());
+        }
         let end = if log_path.exists() {
             let log_len = std::fs::metadata(&log_path).map_err(io(&log_path))?.len();
             if from > log_len {

@@ -7,20 +7,26 @@
 //! 2. **Stage of the slowest task.** While some task is not up, the job's stage is the
 //!    least advanced one among those tasks: a task CANCELING → FAILING; FAILED or
 //!    CANCELED → RESTARTING; SCHEDULED → SCHEDULING; DEPLOYING → DEPLOYING; INITIALIZING
-//!    → INITIALIZING. (DESIGN.md says "SCHEDULING starts when the first task is
+//!    → INITIALIZING; tasks still CREATED count (as SCHEDULING) only when no other task
+//!    is down, so that a restart's fresh attempts do not hide where the job is. (DESIGN.md says "SCHEDULING starts when the first task is
 //!    SCHEDULED"; taking the slowest task instead keeps a job whose last tasks wait for
 //!    slots in SCHEDULING rather than in INITIALIZING, which is where its time is lost.)
 //!    Flink's own FAILING, RESTARTING, CANCELLING, SUSPENDED and RECONCILING job statuses
 //!    override the tasks; CREATED and INITIALIZING job statuses are CREATED.
 //! 3. **Incidents.** Every interval of down time belongs to the incident open at the
 //!    time; an incident opens when the job goes down (or on a failure while it is up)
-//!    and closes when it is RUNNING again or terminal. Its first cause (the *root*) is
+//!    and closes when it is RUNNING again or terminal. A failure while the job is up
+//!    whose job goes down within [`Rules::settle_ms`] owns the RUNNING time in between
+//!    (as RESTARTING): a source can see the failure before the tasks' states (a region
+//!    failover whose FAILED attempt was never observed); otherwise it closes with no
+//!    down time. Its first cause (the *root*) is
 //!    the failure that took the job down; each cause owns a share of the incident's
 //!    time, by stage.
 //! 4. **Secondary failures.** A failure while the job is recovering (SCHEDULING,
 //!    DEPLOYING or INITIALIZING after a restart) becomes a *secondary* cause of the
 //!    open incident and owns the time of the current recovery attempt from its start
-//!    until the next attempt or RUNNING, including the failing and restarting it causes:
+//!    until the job runs again (or a later secondary failure takes over), including the
+//!    failing and restarting it causes:
 //!    a user failure whose rescheduling is then lost to a platform fault splits the
 //!    blame (failing/restarting → user, the lost scheduling and what follows → system).
 //!    A failure while the job is still failing or restarting is *concurrent*: counted in
@@ -34,7 +40,8 @@
 //!    nobody ([`Account::Startup`], outside the SLA) up to
 //!    [`Rules::startup_allowance_ms`]; beyond that it is the system's (`slow-startup`).
 //!    A failure during startup closes the startup incident and opens its own.
-//! 7. **Planned.** A cancel, stop-with-savepoint or redeploy the user asked for, and a
+//! 7. **Planned.** A cancel, stop-with-savepoint or redeploy the user asked for (if the
+//!    job goes down within [`Rules::request_window_ms`] of the request), and a
 //!    CANCELLING job status with no failure behind it, open a `planned` incident
 //!    ([`Account::Planned`], outside the SLA); a failure during it is concurrent.
 //! 8. **Stuck.** RUNNING without progress is STUCK: down time of a `stuck` incident
@@ -68,8 +75,11 @@ pub struct Rules {
     /// FAILING time before a slow cancellation is the user's (rule 5).
     pub cancel_grace_ms: Millis,
     /// How long a failure seen while the job is RUNNING waits for the job to go down
-    /// before its incident closes with no down time.
+    /// before its incident closes with no down time; if the job goes down in time, the
+    /// RUNNING time since the failure is the failure's (RESTARTING).
     pub settle_ms: Millis,
+    /// How long a user's request (cancel, stop, redeploy) makes the next outage planned.
+    pub request_window_ms: Millis,
 }
 
 impl Default for Rules {
@@ -78,6 +88,7 @@ impl Default for Rules {
             startup_allowance_ms: 5 * 60 * 1000,
             cancel_grace_ms: 30 * 1000,
             settle_ms: 10 * 1000,
+            request_window_ms: 10 * 60 * 1000,
         }
     }
 }

@@ -200,3 +200,23 @@ fn an_unreadable_snapshot_falls_back_to_the_whole_log() {
     store.ledger_mut().flush();
     assert!(store.ledger().job("j").is_some());
 }
+
+#[test]
+fn a_zero_filled_tail_after_a_power_loss_is_a_torn_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let evs = events(10);
+    write(dir.path(), &evs, StoreConfig::default());
+    let path = log_path(dir.path());
+    OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .expect("open")
+        .write_all(&[0u8; 4096])
+        .expect("zeros");
+    let (back, _) = read_log(&path, 0).expect("read");
+    assert_eq!(back, evs);
+    let store = Store::open(dir.path(), StoreConfig::default()).expect("open");
+    drop(store);
+    let (back, _) = read_log(&path, 0).expect("read");
+    assert_eq!(back, evs);
+}

@@ -721,3 +721,121 @@ fn events_later_than_the_bound_are_applied_late_and_counted() {
     let job = ledger.job(JOB).expect("job");
     assert_invariants(job);
 }
+
+/// Review finding: a failure while the job is stuck must own what follows.
+#[test]
+fn a_failure_while_stuck_owns_the_outage_that_follows() {
+    let mut s = Script::fresh();
+    s.start(1.0, 2.0, 3.0, 4.0)
+        .push(
+            100.0,
+            EventKind::StuckStart {
+                labels: BTreeMap::from([
+                    ("blame".into(), "user".into()),
+                    ("category".into(), "blocking-udf".into()),
+                ]),
+            },
+        )
+        .fail(200.0, "oom", "resource", "oom-heap")
+        .status(200.0, J::Restarting)
+        .tasks(200.0, X::Canceled)
+        .status(210.0, J::Running)
+        .new_attempt(210.0)
+        .tasks(210.0, X::Running);
+    let job = s.run();
+    assert_eq!(secs(job.totals.down_of(Blame::User)), 100.0, "the stall");
+    assert_eq!(
+        secs(job.totals.down_of(Blame::Resource)),
+        10.0,
+        "the failure"
+    );
+    assert_eq!(job.totals.down_of(Blame::Unknown), 0);
+}
+
+/// Review finding: a region failover whose FAILED attempt the source never saw (only the
+/// failure, then the new attempt's states) still charges the failure from its time on.
+#[test]
+fn a_failure_seen_before_the_tasks_go_down_owns_the_time_in_between() {
+    for delay in [2.0, 8.0] {
+        let mut s = Script::fresh();
+        s.start(1.0, 2.0, 3.0, 4.0)
+            .fail(100.0, "region", "user", "user-code")
+            .push(
+                100.0 + delay,
+                EventKind::Task {
+                    vertex: "b".into(),
+                    subtask: 0,
+                    attempt: 1,
+                    state: X::Created,
+                },
+            )
+            .push(
+                100.0 + delay,
+                EventKind::Task {
+                    vertex: "b".into(),
+                    subtask: 0,
+                    attempt: 1,
+                    state: X::Scheduled,
+                },
+            )
+            .push(
+                105.0 + delay,
+                EventKind::Task {
+                    vertex: "b".into(),
+                    subtask: 0,
+                    attempt: 1,
+                    state: X::Running,
+                },
+            )
+            .observed(200.0);
+        let job = s.run();
+        assert_eq!(
+            secs(job.totals.down_of(Blame::User)),
+            5.0 + delay,
+            "restart delay {delay}"
+        );
+        assert_eq!(secs(job.stages[Stage::Restarting]), delay);
+        assert_eq!(job.totals.down_of(Blame::Unknown), 0);
+    }
+}
+
+/// Review finding: a request that never took the job down does not make a much later
+/// outage planned.
+#[test]
+fn a_request_that_does_not_take_the_job_down_lapses() {
+    let mut s = Script::fresh();
+    s.start(1.0, 2.0, 3.0, 4.0)
+        .push(
+            50.0,
+            EventKind::Requested {
+                action: UserAction::StopWithSavepoint,
+            },
+        )
+        .fail(1000.0, "tm", "system", "tm-lost")
+        .status(1000.0, J::Restarting)
+        .tasks(1000.0, X::Canceled)
+        .status(1010.0, J::Running)
+        .new_attempt(1010.0)
+        .tasks(1010.0, X::Running);
+    let job = s.run();
+    assert_eq!(job.totals.planned, 0);
+    assert_eq!(secs(job.totals.down_of(Blame::System)), 10.0);
+}
+
+#[test]
+fn events_with_impossible_times_are_refused() {
+    let mut ledger = Ledger::new(LedgerConfig::default());
+    ledger.ingest(Event {
+        at: i64::MAX - 5,
+        job: JOB.into(),
+        kind: EventKind::Observed,
+    });
+    ledger.ingest(Event {
+        at: -1,
+        job: JOB.into(),
+        kind: EventKind::Observed,
+    });
+    ledger.flush();
+    assert_eq!(ledger.rejected, 2);
+    assert!(ledger.is_empty());
+}
