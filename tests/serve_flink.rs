@@ -29,6 +29,8 @@ impl Serve {
                 "--listen",
                 "127.0.0.1:0",
             ])
+            // A second cluster that is never there: it must not disturb the first.
+            .args(["--flink", "gone=http://127.0.0.1:1"])
             .args(["--poll-interval", "500ms", "--data"])
             .arg(data)
             .env("FAULTLINE_CACHE_DIR", cache)
@@ -246,8 +248,42 @@ fn serve_accounts_a_real_clusters_jobs_and_blames_each_fault() {
         (startup - flink).abs() < 1.0,
         "start-up {startup} s here, {flink} s by Flink's timestamps: {stages:#}"
     );
+    let (_, clusters) = serve.get("/api/v1/clusters");
+    let by_name = |n: &str| {
+        clusters["clusters"]
+            .as_array()
+            .expect("clusters")
+            .iter()
+            .find(|c| c["name"] == n)
+            .cloned()
+    };
+    assert_eq!(
+        by_name("test").expect("test")["reachable"],
+        true,
+        "{clusters:#}"
+    );
+    assert_eq!(
+        by_name("gone").expect("gone")["reachable"],
+        false,
+        "{clusters:#}"
+    );
     let blocked_ledger = serve.ledger(&blocked);
     assert_eq!(blocked_ledger["stage"], "RUNNING", "{blocked_ledger:#}");
+
+    // Faultline itself restarts: it resumes from its data, and the time it was away is
+    // unobserved, not up.
+    let status = serve.stop();
+    assert!(status.success(), "{status:?}");
+    std::thread::sleep(Duration::from_secs(3));
+    let serve = Serve::start(cluster.rest_url(), data.path());
+    let ledger = serve.wait_ledger(&steady, "steady seen again after the restart", |l| {
+        l["stage"] == "RUNNING" && secs(&l["stages"]["UNKNOWN"]) >= 2.0
+    });
+    assert_eq!(ledger["downtime_seconds"], 0.0, "{ledger:#}");
+    assert!(
+        failure_incident(&serve.ledger(&failing[0].2), "user").is_some(),
+        "history kept"
+    );
 
     // A TaskManager killed with SIGKILL and replaced: the platform's fault.
     cluster.start_task_manager().expect("replacement");
@@ -297,7 +333,14 @@ fn serve_accounts_a_real_clusters_jobs_and_blames_each_fault() {
     unsafe { libc::kill(cluster.jobmanager_pid() as i32, libc::SIGKILL) };
     let ledger = serve.wait_ledger(&steady, "steady unobserved", |l| l["stage"] == "UNKNOWN");
     let (_, clusters) = serve.get("/api/v1/clusters");
-    assert_eq!(clusters["clusters"][0]["reachable"], false, "{clusters:#}");
+    assert!(
+        clusters["clusters"]
+            .as_array()
+            .expect("clusters")
+            .iter()
+            .all(|c| c["reachable"] == false),
+        "{clusters:#}"
+    );
     assert!(ledger["incidents"].as_array().expect("incidents").len() >= 2);
     std::thread::sleep(Duration::from_secs(2));
     let later = serve.ledger(&steady);

@@ -42,6 +42,8 @@ pub struct JobTracker {
     pub terminal: bool,
     /// Between a `BlindStart` and a `BlindEnd`.
     pub blind: bool,
+    /// The last poll that saw this job as it is.
+    pub last_ok: Option<Millis>,
 }
 
 impl JobTracker {
@@ -60,6 +62,7 @@ impl JobTracker {
             seen: VecDeque::new(),
             terminal: false,
             blind: false,
+            last_ok: None,
         }
     }
 

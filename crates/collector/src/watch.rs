@@ -82,6 +82,8 @@ pub struct Watcher {
     last_ok: Option<Millis>,
     blind: bool,
     task_managers: Option<HashSet<String>>,
+    /// Keys of jobs the ledger knew before this process started, not seen yet.
+    known: HashSet<String>,
     status: Arc<Mutex<ClusterStatus>>,
 }
 
@@ -105,8 +107,18 @@ impl Watcher {
             last_ok: None,
             blind: false,
             task_managers: None,
+            known: HashSet::new(),
             status: Arc::new(Mutex::new(status)),
         })
+    }
+
+    /// Jobs (ledger keys) known from before a restart: they are followed to their end
+    /// even if they ended while Faultline was down.
+    pub fn resume(mut self, keys: impl IntoIterator<Item = String>) -> Watcher {
+        let prefix = format!("{}/", self.config.name);
+        self.known
+            .extend(keys.into_iter().filter(|k| k.starts_with(&prefix)));
+        self
     }
 
     /// A handle on the watcher's status, updated after every poll.
@@ -229,38 +241,52 @@ impl Watcher {
             let id = o.jid.as_str().to_owned();
             listed.insert(id.clone());
             if !self.jobs.contains_key(&id) {
+                let mut tracker = JobTracker::new(&self.config.name, o.jid.clone(), watch_start);
+                // A job the ledger knows from before a restart is followed to its end
+                // even if it ended meanwhile; an unknown one that ended before the watch
+                // started is none of the accounting's business.
+                let known = self.known.remove(&tracker.key);
                 let ended_before_watch = o.state.as_ref().is_some_and(|s| s.is_globally_terminal())
                     && o.end_time > 0
                     && o.end_time < watch_start;
-                if ended_before_watch {
+                if ended_before_watch && !known {
                     continue;
                 }
-                let tracker = JobTracker::new(&self.config.name, o.jid.clone(), watch_start);
                 out.push(tracker.submitted(o, slack));
+                // A job known from before was blind while Faultline was down: the first
+                // good read ends that.
+                tracker.blind = known;
                 self.jobs.insert(id.clone(), tracker);
             }
             let Some(job) = self.jobs.get_mut(&id) else {
                 continue;
             };
-            if job.blind {
-                job.blind = false;
-                out.push(Event {
-                    at: now,
-                    job: job.key.clone(),
-                    kind: EventKind::BlindEnd,
-                });
-            } else if job.seen_overview.as_ref() == Some(&overview_signature(o)) {
+            if !job.blind && job.seen_overview.as_ref() == Some(&overview_signature(o)) {
+                job.last_ok = Some(now);
                 continue;
             }
-            match read_job(
+            let mut events = Vec::new();
+            let read = read_job(
                 &self.client,
                 &self.classifier,
                 self.config.max_exceptions,
                 job,
-                out,
+                &mut events,
             )
-            .await
-            {
+            .await;
+            if read.is_ok() {
+                if job.blind {
+                    job.blind = false;
+                    out.push(Event {
+                        at: now,
+                        job: job.key.clone(),
+                        kind: EventKind::BlindEnd,
+                    });
+                }
+                job.last_ok = Some(now);
+            }
+            out.append(&mut events);
+            match read {
                 // Flink serves job details from a cache refreshed every
                 // `web.refresh-interval` (3 s): until they agree with the overview, read
                 // again next poll.
@@ -274,15 +300,28 @@ impl Watcher {
                 Err(e @ rest::Error::Status { status: 404, .. }) => {
                     tracing::warn!(cluster = %self.config.name, job = %job.key, error = %e, "job details not found; retrying next poll");
                 }
-                Err(e) => return Err(e),
+                // One job's trouble (a 5xx or garbage for its details) makes only that
+                // job unobserved, from its last good read, and never stops the others.
+                Err(e) => {
+                    tracing::warn!(cluster = %self.config.name, job = %job.key, error = %e, "cannot read a job; it is unobserved until it can be read");
+                    if !job.blind {
+                        job.blind = true;
+                        let at = job.last_ok.or(self.last_ok).unwrap_or(now);
+                        out.push(Event {
+                            at,
+                            job: job.key.clone(),
+                            kind: EventKind::BlindStart,
+                        });
+                    }
+                }
             }
         }
         // Jobs that vanished without ending (a JobManager restarted without HA, say):
         // what happens to them now is not observed.
-        let at = self.last_ok.unwrap_or(now);
         for (id, job) in &mut self.jobs {
             if !listed.contains(id) && !job.terminal && !job.blind {
                 job.blind = true;
+                let at = job.last_ok.or(self.last_ok).unwrap_or(now);
                 out.push(Event {
                     at,
                     job: job.key.clone(),

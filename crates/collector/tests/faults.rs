@@ -17,6 +17,8 @@ const GOOD: u8 = 0;
 const GARBAGE: u8 = 1;
 const ERROR: u8 = 2;
 const CLOSE: u8 = 3;
+const NO_JOBS: u8 = 4;
+const BAD_JOB: u8 = 5;
 
 fn data(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -36,13 +38,18 @@ async fn server(mode: Arc<AtomicU8>) -> String {
         "end-time": -1, "duration": 1000, "last-modification": job["start-time"], "tasks": {"total": 1, "running": 1}
     }]})
     .to_string();
+    let mut later: serde_json::Value = serde_json::from_str(&overview).expect("overview");
+    later["jobs"][0]["last-modification"] =
+        (job["start-time"].as_i64().expect("start") + 1000).into();
+    let changed = later.to_string();
     tokio::spawn(async move {
         loop {
             let Ok((mut sock, _)) = listener.accept().await else {
                 return;
             };
             let mode = mode.clone();
-            let (overview, job_json) = (overview.clone(), data("job-running.json"));
+            let (overview, changed, job_json) =
+                (overview.clone(), changed.clone(), data("job-running.json"));
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 8192];
                 let n = sock.read(&mut buf).await.unwrap_or(0);
@@ -55,6 +62,31 @@ async fn server(mode: Arc<AtomicU8>) -> String {
                         r#"{"errors":["boom"]}"#.to_owned(),
                     ),
                     GARBAGE => ("200 OK", "{\"jobs\": [ not json".to_owned()),
+                    NO_JOBS if path.starts_with("/jobs/overview") => {
+                        ("200 OK", r#"{"jobs":[]}"#.to_owned())
+                    }
+                    NO_JOBS => (
+                        "404 Not Found",
+                        r#"{"errors":["Job not found"]}"#.to_owned(),
+                    ),
+                    BAD_JOB
+                        if path.starts_with("/jobs/overview")
+                            || path.starts_with("/taskmanagers") =>
+                    {
+                        (
+                            "200 OK",
+                            // The job changed, so it must be read, and its reads fail.
+                            if path.starts_with("/jobs/overview") {
+                                changed
+                            } else {
+                                data("taskmanagers.json")
+                            },
+                        )
+                    }
+                    BAD_JOB => (
+                        "503 Service Unavailable",
+                        r#"{"errors":["busy"]}"#.to_owned(),
+                    ),
                     _ => (
                         "200 OK",
                         if path.starts_with("/jobs/overview") {
@@ -204,4 +236,62 @@ async fn a_misbehaving_cluster_is_blind_time_and_nothing_is_counted_twice() {
         .await
         .expect("stops")
         .expect("no panic");
+}
+
+/// Polls `mode`s in turn, `ms` each, and returns every event.
+async fn run_modes(modes: &[(u8, u64)]) -> Vec<Event> {
+    let mode = Arc::new(AtomicU8::new(GOOD));
+    let url = server(mode.clone()).await;
+    let mut config = ClusterConfig::new("c1", &url);
+    config.poll_interval = Duration::from_millis(100);
+    config.max_backoff = Duration::from_millis(200);
+    let watcher = Watcher::new(config, classifier()).expect("watcher");
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(watcher.run(tx, stop_rx));
+    let mut events: Vec<Event> = Vec::new();
+    for (m, ms) in modes {
+        mode.store(*m, Ordering::SeqCst);
+        let until = tokio::time::Instant::now() + Duration::from_millis(*ms);
+        while let Ok(Some(batch)) = tokio::time::timeout_at(until, rx.recv()).await {
+            events.extend(batch);
+        }
+    }
+    stop_tx.send(true).expect("stop");
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("stops")
+        .expect("no panic");
+    events
+}
+
+fn count(events: &[Event], kind: &EventKind) -> usize {
+    events.iter().filter(|e| &e.kind == kind).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_that_vanishes_without_ending_is_unobserved_until_it_returns() {
+    // A JobManager restarted without HA: the job is gone from the overview, then back.
+    let events = run_modes(&[(GOOD, 500), (NO_JOBS, 500), (GOOD, 500)]).await;
+    assert_eq!(count(&events, &EventKind::BlindStart), 1, "{events:?}");
+    assert_eq!(count(&events, &EventKind::BlindEnd), 1, "{events:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_jobs_errors_blind_that_job_only_and_polling_goes_on() {
+    let events = run_modes(&[(GOOD, 500), (BAD_JOB, 600), (GOOD, 500)]).await;
+    let blind: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::BlindStart)
+        .collect();
+    assert_eq!(blind.len(), 1, "{events:?}");
+    assert!(blind[0].job.starts_with("c1/") && blind[0].job.len() > 3);
+    assert_eq!(count(&events, &EventKind::BlindEnd), 1);
+    // The overview kept answering: the cluster's clock kept moving all along.
+    let observed: Vec<i64> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Observed)
+        .map(|e| e.at)
+        .collect();
+    assert!(observed.len() >= 10, "{observed:?}");
 }

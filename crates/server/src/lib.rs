@@ -69,7 +69,8 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     bound: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
-    let store = Store::open(&config.data_dir, config.store.clone())?;
+    let mut store = Store::open(&config.data_dir, config.store.clone())?;
+    let known = resume(&mut store)?;
     let store = Arc::new(Mutex::new(store));
     let (tx, mut rx) = mpsc::channel::<Vec<faultline_ledger::Event>>(256);
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -79,7 +80,8 @@ pub async fn serve(
     for c in config.clusters {
         let name = c.name.clone();
         let w = Watcher::new(c, classifier.clone())
-            .map_err(|source| ServeError::Cluster { name, source })?;
+            .map_err(|source| ServeError::Cluster { name, source })?
+            .resume(known.iter().cloned());
         statuses.push(w.status());
         watchers.push(tokio::spawn(w.run(tx.clone(), stop_rx.clone())));
     }
@@ -105,8 +107,16 @@ pub async fn serve(
                     }
                 }
                 _ = tick.tick() => {
+                    // Logged like any event, so that a replay sees the same clock.
                     let Ok(mut s) = ledger_store.lock() else { return };
-                    s.ledger_mut().advance_to(faultline_collector::now_ms(), &mut |_| {});
+                    let tick = faultline_ledger::Event {
+                        at: faultline_collector::now_ms(),
+                        job: String::new(),
+                        kind: faultline_ledger::EventKind::Observed,
+                    };
+                    if let Err(e) = s.record(tick).and_then(|()| s.commit()) {
+                        tracing::error!(error = %e, "cannot log the clock tick");
+                    }
                 }
             }
         }
@@ -147,6 +157,31 @@ pub async fn serve(
         s.snapshot()?;
     }
     Ok(())
+}
+
+/// Marks every job still live in the ledger blind from the last event before this
+/// process started (Faultline itself was not watching), and returns the keys of jobs not
+/// known to have ended, for the watchers to follow up.
+fn resume(store: &mut Store) -> Result<Vec<String>, LogError> {
+    use faultline_ledger::{Event, EventKind, Stage};
+    let ledger = store.ledger();
+    let Some(newest) = ledger.newest() else {
+        return Ok(Vec::new());
+    };
+    let open: Vec<String> = ledger
+        .jobs()
+        .filter(|j| j.stage != Stage::Terminal)
+        .map(|j| j.key.clone())
+        .collect();
+    for key in &open {
+        store.record(Event {
+            at: newest,
+            job: key.clone(),
+            kind: EventKind::BlindStart,
+        })?;
+    }
+    store.commit()?;
+    Ok(open)
 }
 
 /// The API's routes.
