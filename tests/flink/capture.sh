@@ -296,16 +296,17 @@ fill_checkpoint_volume() {
   echo "  filling the checkpoint volume"
   dd if=/dev/zero of="$(dirname "$ckdir")/filler" bs=64k 2>/dev/null || true
 }
-# kill the TaskManager that runs the upstream tasks
+# kill the TaskManager that runs the upstream tasks (found by its resource id in the TaskManager logs)
 kill_upstream_tm() {
   wait_running "$1" && sleep 3 || return 1
-  local tmid log p
+  local tmid p
   tmid=$(upstream_tm "$1")
-  log=$(get "/taskmanagers/$tmid/logs" | py '[l["name"] for l in d["logs"] if l["name"].endswith(".log")][0]')
   for p in "${tm_pids[@]}"; do
-    if [ "${tm_log[$p]}" = "$log" ]; then echo "  SIGKILL to the upstream TaskManager ($log)"; kill -KILL "$(pgrep -P "$p" java)"; return 0; fi
+    if grep -qF "ResourceID: $tmid" "$gdir/log/${tm_log[$p]}" 2>/dev/null; then
+      echo "  SIGKILL to the upstream TaskManager (${tm_log[$p]})"; kill -KILL "$(pgrep -P "$p" java)"; return 0
+    fi
   done
-  echo "  no TaskManager writes $log" >&2; return 1
+  echo "  no TaskManager log mentions $tmid" >&2; return 1
 }
 mount_tmpfs() { # DIR SIZE
   mkdir -p "$1"
