@@ -250,6 +250,20 @@ impl JobTracker {
         }
     }
 
+    /// Starts a blind span (if not in one) at the last time this job was seen as it is.
+    pub fn go_blind(&mut self, fallback: Millis, out: &mut Vec<Event>) {
+        if self.blind || self.terminal {
+            return;
+        }
+        self.blind = true;
+        let at = self.last_ok.unwrap_or(fallback);
+        out.push(Event {
+            at,
+            job: self.key.clone(),
+            kind: EventKind::BlindStart,
+        });
+    }
+
     /// Flink's job status as last reported.
     pub fn status(&self) -> Option<JobStatus> {
         self.status

@@ -187,13 +187,8 @@ impl Watcher {
         }
         let Some(last_ok) = self.last_ok else { return };
         self.blind = true;
-        for job in self.jobs.values_mut().filter(|j| !j.terminal && !j.blind) {
-            job.blind = true;
-            out.push(Event {
-                at: last_ok,
-                job: job.key.clone(),
-                kind: EventKind::BlindStart,
-            });
+        for job in self.jobs.values_mut() {
+            job.go_blind(last_ok, out);
         }
     }
 
@@ -304,29 +299,15 @@ impl Watcher {
                 // job unobserved, from its last good read, and never stops the others.
                 Err(e) => {
                     tracing::warn!(cluster = %self.config.name, job = %job.key, error = %e, "cannot read a job; it is unobserved until it can be read");
-                    if !job.blind {
-                        job.blind = true;
-                        let at = job.last_ok.or(self.last_ok).unwrap_or(now);
-                        out.push(Event {
-                            at,
-                            job: job.key.clone(),
-                            kind: EventKind::BlindStart,
-                        });
-                    }
+                    job.go_blind(self.last_ok.unwrap_or(now), out);
                 }
             }
         }
         // Jobs that vanished without ending (a JobManager restarted without HA, say):
         // what happens to them now is not observed.
         for (id, job) in &mut self.jobs {
-            if !listed.contains(id) && !job.terminal && !job.blind {
-                job.blind = true;
-                let at = job.last_ok.or(self.last_ok).unwrap_or(now);
-                out.push(Event {
-                    at,
-                    job: job.key.clone(),
-                    kind: EventKind::BlindStart,
-                });
+            if !listed.contains(id) {
+                job.go_blind(self.last_ok.unwrap_or(now), out);
             }
         }
         out.push(Event {

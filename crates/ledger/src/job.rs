@@ -201,21 +201,12 @@ impl Job {
     /// incident) to the cause that owns them as of now: for a view of the job at the end
     /// of input, or a copy of it shown while the job is live (see [`Job::settled`]).
     pub fn settle(&mut self, rules: &Rules, sink: Sink<'_>) {
-        if let Some(o) = &mut self.open {
-            let held = std::mem::take(&mut o.held);
-            let incident = o.incident.id;
-            for (from, to) in held {
-                self.stages.add(Stage::Running, to - from);
-                self.totals.add(Account::Up, to - from);
-                sink(&Span {
-                    job: &self.key,
-                    from,
-                    to,
-                    stage: Stage::Running,
-                    account: Account::Up,
-                    category: "",
-                    incident: Some(incident),
-                });
+        if self.open.as_ref().is_some_and(|o| o.settle_until.is_some()) {
+            // Still up at the end of what is known: the held time is up so far.
+            let settle_until = self.open.as_ref().and_then(|o| o.settle_until);
+            self.release_held(false, rules, sink);
+            if let Some(o) = &mut self.open {
+                o.settle_until = settle_until;
             }
         }
         self.commit_deferred(rules, sink);
