@@ -85,3 +85,48 @@ fn a_rule_without_blame_or_pattern_is_refused() {
     let config: super::Config = serde_json::from_value(bad).unwrap();
     assert!(<KnownTypes as faultline_sdk::Filter>::new(config).is_err());
 }
+
+const JOB: &str = "org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy\n\tat org.apache.flink.runtime.executiongraph.failover.ExecutionFailureHandler.handleFailure(ExecutionFailureHandler.java:213)\n";
+
+#[test]
+fn a_lost_execution_is_rpc() {
+    // local-big-accumulator: the final state update never reached the JobMaster.
+    let t = format!("{JOB}Caused by: org.apache.flink.util.FlinkException: Execution f9ce_cbc3_0_0 is unexpectedly no longer running on task executor 127.0.0.1:42987-bda5bc.\n\tat org.apache.flink.runtime.jobmaster.JobMaster$1.onMissingDeploymentsOf(JobMaster.java:299)\n");
+    assert_eq!(run(&kt(), &t), want("system", "rpc"));
+}
+
+#[test]
+fn a_custom_partitioners_bad_channel() {
+    // local-bad-partitioner: only Flink frames, the partitioner has returned.
+    let t = format!("{JOB}Caused by: java.lang.ArrayIndexOutOfBoundsException: Index 2 out of bounds for length 2\n\tat org.apache.flink.runtime.io.network.partition.BufferWritingResultPartition.emitRecord(BufferWritingResultPartition.java:166)\n\tat org.apache.flink.runtime.io.network.api.writer.RecordWriter.emit(RecordWriter.java:108)\n\tat org.apache.flink.runtime.io.network.api.writer.ChannelSelectorRecordWriter.emit(ChannelSelectorRecordWriter.java:55)\n");
+    assert_eq!(run(&kt(), &t), want("user", "user-code"));
+}
+
+#[test]
+fn recursion_is_the_jobs_code() {
+    let t = format!("{JOB}Caused by: java.lang.StackOverflowError\n\tat java.base/java.util.HashMap.hash(HashMap.java:338)\n\tat java.base/java.util.HashMap.get(HashMap.java:556)\n");
+    assert_eq!(run(&kt(), &t), want("user", "user-code"));
+}
+
+#[test]
+fn file_system_schemes_and_tls_endpoints() {
+    // blog-sjf0115-hadoop-not-in-classpath: Hadoop missing from the job's classpath.
+    let t = "org.apache.flink.core.fs.UnsupportedFileSystemSchemeException: Could not find a file system implementation for scheme 'hdfs'. The scheme is not directly supported by Flink and no Hadoop file system to support this scheme could be loaded.\n\tat org.apache.flink.core.fs.FileSystem.getUnguardedFileSystem(FileSystem.java:531)\nCaused by: org.apache.flink.core.fs.UnsupportedFileSystemSchemeException: Hadoop is not in the classpath/dependencies.\n\tat org.apache.flink.core.fs.UnsupportedSchemeFactory.create(UnsupportedSchemeFactory.java:55)\n";
+    assert_eq!(run(&kt(), t), want("user", "class-loading"));
+    // local-s3-without-plugin: the cluster lacks the plugin the job's sink needs.
+    let t = "org.apache.flink.client.program.ProgramInvocationException: The main method caused an error: Could not create committable serializer.\n\tat org.apache.flink.client.program.PackagedProgram.callMainMethod(PackagedProgram.java:376)\nCaused by: org.apache.flink.core.fs.UnsupportedFileSystemSchemeException: Could not find a file system implementation for scheme 's3'. The scheme is directly supported by Flink through the following plugin(s): flink-s3-fs-hadoop, flink-s3-fs-presto.\n\tat org.apache.flink.core.fs.FileSystem.getUnguardedFileSystem(FileSystem.java:564)\n";
+    assert_eq!(run(&kt(), t), want("user", "user-config"));
+    // local-tls-to-plain: https:// against a plain HTTP port.
+    let t = format!("{JOB}Caused by: javax.net.ssl.SSLException: Unrecognized SSL message, plaintext connection?\n\tat java.net.http/jdk.internal.net.http.HttpClientImpl.send(HttpClientImpl.java:585)\n\tat com.acme.jobs.TlsToPlain$Call.map(TlsToPlain.java:31)\n");
+    assert_eq!(run(&kt(), &t), want("user", "user-config"));
+    // faq-dinky-hdfs-nameservice: an HA nameservice alias without its Hadoop configuration.
+    let t = "java.io.IOException: Cannot instantiate file system for URI: hdfs://nameservice/flink/lib\nCaused by: java.lang.IllegalArgumentException: java.net.UnknownHostException: nameservice\n";
+    assert_eq!(run(&kt(), t), want("user", "user-config"));
+}
+
+#[test]
+fn a_lambda_class_kryo_cannot_find_is_left_to_serialization() {
+    // local-kryo-lambda-field.
+    let t = format!("{JOB}Caused by: com.esotericsoftware.kryo.KryoException: Unable to find class: com.acme.jobs.KryoLambdaField$$Lambda$1062/0x00007fb41f741430\nSerialization trace:\nformat (com.acme.jobs.KryoLambdaField$Metric)\n\tat com.esotericsoftware.kryo.util.DefaultClassResolver.readName(DefaultClassResolver.java:182)\nCaused by: java.lang.ClassNotFoundException: com.acme.jobs.KryoLambdaField$$Lambda$1062/0x00007fb41f741430\n\tat java.base/java.lang.Class.forName0(Native Method)\n\t... 24 more\n");
+    assert_eq!(run(&kt(), &t), (None, None));
+}

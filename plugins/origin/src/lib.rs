@@ -58,6 +58,11 @@ pub struct Config {
     /// two platform classes (a classpath conflict) from a user's bad cast.
     #[serde(default)]
     pub cast_platform_packages: Vec<String>,
+    /// Packages of the JDK's own classes: the bootstrap loader loads them
+    /// once, so a cast from or to one of them is never two copies of a class
+    /// (`Integer cannot be cast to String` is the job's bad cast).
+    #[serde(default)]
+    pub cast_jdk_packages: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -188,7 +193,8 @@ impl OriginFilter {
     /// A `ClassCastException` between two classes of the same name (loaded
     /// twice) or between two platform classes (a library cannot mis-cast its
     /// own types unless two versions of it are on the classpath) is a
-    /// classpath conflict in the job's jars.
+    /// classpath conflict in the job's jars; not so a cast from or to a JDK
+    /// class (`cast-jdk-packages`), which exists once.
     fn conflicting_cast(&self, t: &Throwable<'_>) -> Option<Verdict> {
         if !kit::class_matches("java.lang.ClassCastException", t.class_name()) {
             return None;
@@ -199,7 +205,9 @@ impl OriginFilter {
             kit::in_packages(c, &self.0.cast_platform_packages)
                 && !kit::in_packages(c, &self.0.user_packages)
         };
-        (from == to || (platform(from) && platform(to))).then(|| {
+        let jdk = |c: &str| kit::in_packages(c, &self.0.cast_jdk_packages);
+        let conflict = from == to || (platform(from) && platform(to) && !jdk(from) && !jdk(to));
+        conflict.then(|| {
             kit::decide(
                 Blame::User,
                 "class-loading",

@@ -63,6 +63,7 @@ fn with_a_user_jar_unknown_is_not_user() {
         misuse_exceptions: vec![],
         library_only_is_user: true,
         cast_platform_packages: vec![],
+        cast_jdk_packages: vec![],
     })
     .unwrap();
     let t = "java.lang.IllegalStateException: x\n\tat com.other.Lib.call(Lib.java:1)\n\tat com.acme.Job.map(Job.java:1)\n\tat org.apache.flink.streaming.api.operators.StreamMap.processElement(StreamMap.java:38)\n";
@@ -99,5 +100,19 @@ fn casts_between_library_classes_are_classpath_conflicts() {
     let t = "java.lang.ClassCastException: class com.acme.A cannot be cast to class com.acme.A (com.acme.A is in unnamed module of loader 'app')\n\tat com.acme.Job.map(Job.java:1)\n";
     assert_eq!(run(&origin(), t), want("user", "class-loading"));
     let t = "java.lang.ClassCastException: java.lang.String cannot be cast to com.acme.Event\n\tat com.acme.Job.map(Job.java:1)\n";
+    assert_eq!(run(&origin(), t), want("user", "user-code"));
+}
+
+#[test]
+fn a_cast_between_jdk_classes_is_the_jobs_bad_cast() {
+    // local-cast-in-filter: a Map<String, Object> field holds an Integer.
+    let t = "java.lang.ClassCastException: class java.lang.Integer cannot be cast to class java.lang.String (java.lang.Integer and java.lang.String are in module java.base of loader 'bootstrap')\n\tat com.acme.jobs.CastInFilter$OnlyDutch.filter(CastInFilter.java:21)\n\tat org.apache.flink.streaming.api.operators.StreamFilter.processElement(StreamFilter.java:37)\n";
+    assert_eq!(run(&origin(), t), want("user", "user-code"));
+}
+
+#[test]
+fn process_function_contexts_are_apis_the_job_calls() {
+    // local-non-keyed-timer: a timer registered on a non-keyed stream.
+    let t = "org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy\n\tat org.apache.flink.runtime.executiongraph.failover.ExecutionFailureHandler.handleFailure(ExecutionFailureHandler.java:213)\nCaused by: java.lang.UnsupportedOperationException: Setting timers is only supported on a keyed streams.\n\tat org.apache.flink.streaming.api.operators.ProcessOperator$ContextImpl.registerProcessingTimeTimer(ProcessOperator.java:116)\n\tat com.acme.jobs.NonKeyedTimer$Timeout.processElement(NonKeyedTimer.java:13)\n\tat org.apache.flink.streaming.api.operators.ProcessOperator.processElement(ProcessOperator.java:64)\n";
     assert_eq!(run(&origin(), t), want("user", "user-code"));
 }

@@ -63,3 +63,11 @@ fn a_closure_of_the_job_that_cannot_be_serialized_is_the_users() {
     let t = "org.apache.flink.api.common.InvalidProgramException: x is not serializable. The object probably contains or references non serializable fields.\n\tat org.apache.flink.api.java.ClosureCleaner.clean(ClosureCleaner.java:151)\n\tat com.example.Source.getDataStream(Source.java:29)\nCaused by: java.io.NotSerializableException: org.apache.flink.table.api.TableSchema\n\tat java.io.ObjectOutputStream.writeObject0(ObjectOutputStream.java:1184)\n";
     assert_eq!(run(&ser(), t), want("user", "serialization"));
 }
+
+#[test]
+fn the_closure_cleaner_refused_access_on_java_17() {
+    // The shape of a closure holding a JDK object (java.net.http.HttpClient)
+    // at submission on Java 17: the JDK's module check inside Flink's ClosureCleaner.
+    let t = "org.apache.flink.client.program.ProgramInvocationException: The main method caused an error: Unable to make field final jdk.internal.net.http.HttpClientImpl jdk.internal.net.http.HttpClientFacade.impl accessible: module java.net.http does not \"opens jdk.internal.net.http\" to unnamed module @5a2e4553\n\tat org.apache.flink.client.program.PackagedProgram.callMainMethod(PackagedProgram.java:376)\nCaused by: java.lang.reflect.InaccessibleObjectException: Unable to make field final jdk.internal.net.http.HttpClientImpl jdk.internal.net.http.HttpClientFacade.impl accessible: module java.net.http does not \"opens jdk.internal.net.http\" to unnamed module @5a2e4553\n\tat java.base/java.lang.reflect.AccessibleObject.checkCanSetAccessible(AccessibleObject.java:354)\n\tat java.base/java.lang.reflect.Field.setAccessible(Field.java:172)\n\tat org.apache.flink.api.java.ClosureCleaner.clean(ClosureCleaner.java:101)\n\tat org.apache.flink.streaming.api.environment.StreamExecutionEnvironment.clean(StreamExecutionEnvironment.java:2335)\n\tat com.acme.Job.main(Job.java:20)\n";
+    assert_eq!(run(&ser(), t), want("user", "serialization"));
+}
