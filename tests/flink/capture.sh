@@ -27,7 +27,7 @@ out="${FAULTLINE_FLINK_OUT:-$repo/crates/stacktrace/tests/data/flink}"
 cache="${FAULTLINE_FLINK_CACHE:-$HOME/.cache/faultline/flink}"
 
 # --- the cases, by cluster group (groups run in this order) ---
-groups=(main adaptive twotm limits metaspace parallelgc threads)
+groups=(main adaptive twotm limits metaspace parallelgc threads jdbc)
 all_cases=()
 declare -A group_of
 add() { local g=$1 c; shift; for c in "$@"; do group_of[$c]=$g; all_cases+=("$c"); done; }
@@ -40,13 +40,16 @@ add main failing-map lambda-npe kryo-unmodifiable too-many-slots heap-oom closed
   http-refused unknown-host unknown-host-http connect-timeout connection-reset http-500 http-503 \
   read-timeout http-client-timeout async-timeout empty-reply tls-to-plain \
   checkpoint-expired checkpoint-dir-removed checkpoint-disk-full checkpoint-metadata-disk-full big-accumulator \
-  spool-disk-full corrupt-length window-buffer-oom direct-buffers
+  spool-disk-full corrupt-length window-buffer-oom direct-buffers shuffle-files-removed
 add adaptive no-taskmanager-adaptive
-add twotm network-connection-cut upstream-tm-killed
+add twotm network-connection-cut upstream-tm-killed batch-producer-tm-killed
 add limits file-leak
 add metaspace class-leak
 add parallelgc gc-thrashing
 add threads thread-leak
+add jdbc jdbc-refused jdbc-connect-timeout jdbc-auth-failed jdbc-database-missing jdbc-ssl-required jdbc-missing-table jdbc-syntax-error jdbc-unique-violation \
+  jdbc-read-only jdbc-too-many-connections jdbc-statement-timeout jdbc-backend-terminated jdbc-disk-full \
+  jdbc-server-stopped
 
 if [ "${1:-}" = --list ]; then
   for c in "${all_cases[@]}"; do echo "$c ${group_of[$c]}"; done
@@ -61,9 +64,61 @@ work=$(mktemp -d -t faultline-flink.XXXXXX)
 pids=()     # every `timeout` wrapping a JVM or a helper process
 mounts=()   # tmpfs volumes to unmount
 cgroup=""   # the pids cgroup of the threads group
+pgroot=""   # the throwaway PostgreSQL of the jdbc group (see pg_start)
+# --- PostgreSQL for the jdbc group (Debian's postgresql and libpostgresql-jdbc-java) ---
+# A throwaway cluster in its own temp dir (owned by the postgres user, who runs the server),
+# listening on 127.0.0.1:$pgport (password logins) and on a Unix socket in $pgroot (trust, for
+# the script's psql). max_connections is small (10, 3 of them reserved for superusers) for
+# jdbc-too-many-connections; a 1 MiB tablespace on a tmpfs serves jdbc-disk-full.
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+pgjar=/usr/share/java/postgresql.jar
+pg_as() { setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; }
+pg_sql() { PGOPTIONS="-c default_transaction_read_only=off" "$pgbin/psql" -h "$pgroot" -p "$pgport" -U postgres -d "${pgdb:-orders}" -v ON_ERROR_STOP=1 -qAtX -c "$1"; }
+pg_up() { "$pgbin/pg_isready" -q -h "$pgroot" -p "$pgport"; }
+pg_run() { # the postmaster, under timeout like the JVMs
+  (exec timeout -s KILL 1200 setpriv --reuid=postgres --regid=postgres --init-groups -- \
+    "$pgbin/postgres" -D "$pgroot/data" >> "$pgroot/postgres.log" 2>&1) &
+  pids+=("$!"); disown "$!"
+  wait_for 30 pg_up || { echo "PostgreSQL did not start" >&2; tail -n 20 "$pgroot/postgres.log" >&2; return 1; }
+}
+pg_start() {
+  [ -x "$pgbin/postgres" ] && [ -f "$pgjar" ] && id postgres >/dev/null 2>&1 ||
+    { echo "needs PostgreSQL and its JDBC driver: apt-get install postgresql libpostgresql-jdbc-java" >&2; return 1; }
+  pgroot=$(mktemp -d -t faultline-pg.XXXXXX); chown postgres: "$pgroot"; pgport=$(free_port)
+  pg_as "$pgbin/initdb" -D "$pgroot/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 > "$pgroot/initdb.log" 2>&1 ||
+    { cat "$pgroot/initdb.log" >&2; return 1; }
+  cat >> "$pgroot/data/postgresql.conf" <<CONF
+port = $pgport
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$pgroot'
+max_connections = 10
+superuser_reserved_connections = 3
+shared_buffers = 16MB
+fsync = off
+CONF
+  pg_run || return 1
+  mkdir -p "$pgroot/small"
+  mount -t tmpfs -o "size=1m,uid=$(id -u postgres),gid=$(id -g postgres),mode=700" faultline-pg "$pgroot/small" &&
+    mounts+=("$pgroot/small") || echo "  (no tmpfs for the tablespace: jdbc-disk-full needs root)" >&2
+  pgdb=postgres pg_sql "CREATE DATABASE orders" && pg_sql "
+    CREATE ROLE flink LOGIN PASSWORD 'flink-secret';
+    CREATE ROLE reporting LOGIN PASSWORD 'reporting-secret';
+    GRANT ALL ON SCHEMA public TO flink;
+    CREATE TABLE customers (customer_id bigint PRIMARY KEY, tier text NOT NULL);
+    INSERT INTO customers SELECT i, (ARRAY['gold','silver','bronze'])[1 + i % 3] FROM generate_series(0, 99) i;
+    GRANT SELECT ON customers TO flink, reporting;"
+  if mountpoint -q "$pgroot/small"; then pg_sql "CREATE TABLESPACE small LOCATION '$pgroot/small'" && pg_sql "GRANT CREATE ON TABLESPACE small TO flink"; fi
+  echo "[jdbc] PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pgport ($pgroot)"
+}
+pg_stop() { # immediate shutdown (SIGQUIT to the postmaster and its backends)
+  [ -n "$pgroot" ] && [ -f "$pgroot/data/postmaster.pid" ] || return 0
+  pg_as "$pgbin/pg_ctl" -D "$pgroot/data" -w -t 20 stop -m immediate > /dev/null 2>&1 || true
+}
+
 kill_tree() { pkill -KILL -P "$1" 2>/dev/null || true; kill -KILL "$1" 2>/dev/null || true; }
 cleanup() {
   local p
+  pg_stop
   for p in "${pids[@]}"; do pkill -CONT -P "$p" 2>/dev/null || true; pkill -KILL -P "$p" 2>/dev/null || true; done
   sleep 1
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done     # a `timeout` still there
@@ -71,6 +126,10 @@ cleanup() {
   if [ -n "$cgroup" ]; then sleep 1; rmdir "$cgroup" 2>/dev/null || echo "warning: could not remove $cgroup" >&2; fi
   if pgrep -f "$work/" >/dev/null; then
     echo "warning: JVMs still running:" >&2; pgrep -af "$work/" >&2 || true
+  fi
+  if [ -n "$pgroot" ]; then
+    if pgrep -f "$pgroot" >/dev/null; then echo "warning: PostgreSQL still running:" >&2; pgrep -af "$pgroot" >&2 || true; fi
+    rm -rf "$pgroot"
   fi
   if [ "${FAULTLINE_FLINK_KEEP:-}" = 1 ]; then echo "work dir kept: $work" >&2; else rm -rf "$work"; fi
 }
@@ -308,6 +367,72 @@ kill_upstream_tm() {
   done
   echo "  no TaskManager log mentions $tmid" >&2; return 1
 }
+# jdbc group: before each case the server is up (restarted after jdbc-server-stopped), the side
+# sessions of the previous case are gone, settings reset and order_events empty; then the case's own
+# preparation. Side sessions (psql) run under timeout like everything else.
+pg_side() { # USER SQL: a psql session in the background (over TCP with USER's password; postgres: the socket)
+  local host=127.0.0.1; [ "$1" = postgres ] && host=$pgroot
+  (exec timeout -s KILL 300 env PGPASSWORD="$1-secret" "$pgbin/psql" -h "$host" -p "$pgport" -U "$1" -d orders -qAtX -c "$2" \
+    >> "$pgroot/side.log" 2>&1) &
+  pids+=("$!"); disown "$!"
+}
+pg_sessions() { [ "$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE usename = '$1' AND state = '$2'")" -ge "$3" ]; }
+pg_case() {
+  pg_up || { echo "  (PostgreSQL is down; starting it again)"; pg_run || return 1; }
+  pg_sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename IN ('flink', 'reporting')" > /dev/null
+  pg_sql "SET client_min_messages = warning; ALTER ROLE flink RESET ALL; ALTER DATABASE orders RESET ALL; DROP TABLE IF EXISTS order_events;
+    CREATE TABLE order_events (order_id bigint PRIMARY KEY, note text NOT NULL) $([ "$1" = disk-full ] && echo TABLESPACE small);
+    GRANT SELECT, INSERT, UPDATE ON order_events TO flink"
+  case $1 in
+    read-only) pg_sql "ALTER DATABASE orders SET default_transaction_read_only = on" ;;
+    statement-timeout) pg_sql "ALTER ROLE flink SET statement_timeout = '2s'" ;;
+    too-many-connections) # a reporting tool holds every connection a non-superuser may have (10 - 3)
+      local i; for i in 1 2 3 4 5 6 7; do pg_side reporting "SELECT pg_sleep(120)"; done
+      wait_for 20 pg_sessions reporting active 7 || return 1
+      echo "  7 reporting sessions hold the non-reserved connections" ;;
+  esac
+}
+wait_rows() { [ "$(pg_sql "SELECT count(*) FROM order_events")" -ge 100 ]; }
+# once the job has written rows: a stop of the database server, a DBA's pg_terminate_backend, a lock
+pg_stop_under_job() {
+  wait_running "$1" && wait_for 30 wait_rows || return 1
+  echo "  pg_ctl stop -m immediate"; pg_stop
+}
+pg_terminate_under_job() {
+  wait_running "$1" && wait_for 30 wait_rows || return 1
+  echo "  pg_terminate_backend() of the job's sessions: $(pg_sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'flink'")"
+}
+pg_lock_under_job() {
+  wait_running "$1" && wait_for 30 wait_rows || return 1
+  echo "  a maintenance session locks order_events (ACCESS EXCLUSIVE) for 60 s"
+  pg_side postgres "BEGIN; LOCK TABLE order_events IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;"
+}
+# BATCH mode: once the fast source has finished (its blocking partition written to shuffle files in
+# the TaskManager's io.tmp.dirs) and while the slow one runs, remove the shuffle files (what a tmp
+# cleaner does); the downstream asks for the partitions later
+orders_done() { [ "$(get "/jobs/$1" | py '[v["status"] for v in d["vertices"] if "orders" in v["name"]][0]')" = FINISHED ]; }
+remove_shuffle_files() {
+  wait_for 60 orders_done "$1" || return 1
+  local files; files=$(find "$gdir/tmp" -type f -name '*.shuffle.*')
+  [ -n "$files" ] || { echo "  no shuffle files in $gdir/tmp" >&2; find "$gdir/tmp" -type f | head >&2; return 1; }
+  echo "  removing $(echo "$files" | wc -l) shuffle file(s): $(echo "$files" | xargs -n1 basename | tr '\n' ' ')"
+  echo "$files" | xargs rm -f
+}
+# BATCH mode on two one-slot TaskManagers: the fast source and the slow one run on different
+# machines; once the fast one has finished, its TaskManager (holding the blocking partition) gets
+# SIGKILL; the keyed sum, scheduled when the slow source ends, asks the dead machine for it
+kill_orders_tm() {
+  wait_for 60 orders_done "$1" || return 1
+  local tmid p vid
+  vid=$(get "/jobs/$1" | py '[v["id"] for v in d["vertices"] if "orders" in v["name"]][0]')
+  tmid=$(get "/jobs/$1/vertices/$vid/taskmanagers" | py 'd["taskmanagers"][0]["taskmanager-id"]')
+  for p in "${tm_pids[@]}"; do
+    if grep -qF "ResourceID: $tmid" "$gdir/log/${tm_log[$p]}" 2>/dev/null; then
+      echo "  SIGKILL to the TaskManager holding the orders partition (${tm_log[$p]})"; kill -KILL "$(pgrep -P "$p" java)"; return 0
+    fi
+  done
+  echo "  no TaskManager log mentions $tmid" >&2; return 1
+}
 mount_tmpfs() { # DIR SIZE
   mkdir -p "$1"
   mount -t tmpfs -o "size=$2" faultline-flink "$1" || { echo "  cannot mount a tmpfs on $1 (needs root)" >&2; return 1; }
@@ -402,6 +527,27 @@ spec() {
     async-timeout) class=AsyncTimeout; args=("http://127.0.0.1:$(svc silent)") ;;
     empty-reply) class=EmptyReply; args=("http://127.0.0.1:$(svc empty)") ;;
     tls-to-plain) class=TlsToPlain; args=("https://127.0.0.1:$(svc http)") ;;
+    jdbc-*) class=JdbcOrdersSink; setup="pg_case ${1#jdbc-}"
+      local db=(driver="$pgjar" url="jdbc:postgresql://127.0.0.1:${pgport:-0}/orders" user=flink password=flink-secret)
+      args=("${db[@]}")
+      case $1 in
+        jdbc-refused) setup=""; args=(driver="$pgjar" url="jdbc:postgresql://127.0.0.1:$(svc closed)/orders" user=flink password=flink-secret) ;;
+        jdbc-connect-timeout) setup=""; args=(driver="$pgjar" url="jdbc:postgresql://127.0.0.1:$(svc backlog)/orders?connectTimeout=3" user=flink password=flink-secret) ;;
+        jdbc-auth-failed) args=("${db[@]:0:3}" password=flink-secret-2023) ;;
+        jdbc-database-missing) args=(driver="$pgjar" url="jdbc:postgresql://127.0.0.1:${pgport:-0}/order" user=flink password=flink-secret) ;;
+        jdbc-ssl-required) args=(driver="$pgjar" url="jdbc:postgresql://127.0.0.1:${pgport:-0}/orders?sslmode=require" user=flink password=flink-secret) ;;
+        jdbc-missing-table) args+=(table=order_event) ;;
+        jdbc-syntax-error) class=JdbcLookup; args+=("query=SELECT tier FROM customers WHERE customer_id = ? ORDER tier") ;;
+        jdbc-unique-violation) args+=(count=1000 pace=0 batch=10 repeat=25) ;;
+        jdbc-read-only) args+=(count=1000) ;;
+        jdbc-too-many-connections) ;;
+        jdbc-statement-timeout) action=pg_lock_under_job ;;
+        jdbc-backend-terminated) action=pg_terminate_under_job ;;
+        jdbc-disk-full) args+=(pace=0 batch=50 payload=2000) ;;
+        jdbc-server-stopped) action=pg_stop_under_job ;;
+      esac ;;
+    shuffle-files-removed) class=BatchShuffle; action=remove_shuffle_files ;;
+    batch-producer-tm-killed) class=BatchShuffle; action=kill_orders_tm ;;
     no-taskmanager-adaptive) class=Steady ;;
     network-connection-cut) class=UpstreamDownstream; action=cut_upstream_connections ;;
     upstream-tm-killed) class=UpstreamDownstream; action=kill_upstream_tm; want="RemoteTransportException" ;;
@@ -471,12 +617,17 @@ for g in "${groups[@]}"; do
   todo=()
   for c in "${cases[@]}"; do [ "${group_of[$c]}" = "$g" ] && todo+=("$c"); done
   [ ${#todo[@]} -gt 0 ] || continue
+  if [ "$g" = jdbc ] && ! pg_start; then
+    for c in "${todo[@]}"; do not_captured "$c" "no PostgreSQL"; done
+    continue
+  fi
   if ! start_cluster "$g"; then
     for c in "${todo[@]}"; do not_captured "$c" "no $g cluster"; done
     continue
   fi
   for c in "${todo[@]}"; do run_case "$c"; done
   stop_cluster
+  if [ "$g" = jdbc ]; then pg_stop; fi
 done
 echo "$(( ${#cases[@]} - failures )) of ${#cases[@]} case(s) captured into $out in $(( $(date +%s) - t0 )) s"
 [ "$failures" -eq 0 ] || { echo "$failures case(s) not captured" >&2; exit 1; }
