@@ -82,3 +82,10 @@ fn unresolved_address_is_dns() {
     let t = format!("{JOB}Caused by: java.net.ConnectException\n\tat java.net.http/jdk.internal.net.http.HttpClientImpl.send(HttpClientImpl.java:574)\n\tat com.acme.jobs.UnknownHostHttp$Call.map(UnknownHostHttp.java:31)\nCaused by: java.nio.channels.UnresolvedAddressException\n\tat java.base/sun.nio.ch.Net.checkAddress(Net.java:149)\n\t... 48 more\n");
     assert_eq!(run(&dep(), &t), want("dependency", "dns"));
 }
+
+#[test]
+fn a_database_session_ended_by_the_server() {
+    // local-jdbc-backend-terminated: pg_terminate_backend under a running sink.
+    let t = format!("{JOB}Caused by: java.io.IOException: java.io.IOException: writing order 361 failed\n\tat com.acme.jobs.JdbcOrdersSink$OrderWriter.write(JdbcOrdersSink.java:79)\nCaused by: org.postgresql.util.PSQLException: org.postgresql.util.PSQLException: FATAL: terminating connection due to administrator command\n\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n");
+    assert_eq!(run(&dep(), &t), want("dependency", "connection-reset"));
+}

@@ -130,3 +130,19 @@ fn a_lambda_class_kryo_cannot_find_is_left_to_serialization() {
     let t = format!("{JOB}Caused by: com.esotericsoftware.kryo.KryoException: Unable to find class: com.acme.jobs.KryoLambdaField$$Lambda$1062/0x00007fb41f741430\nSerialization trace:\nformat (com.acme.jobs.KryoLambdaField$Metric)\n\tat com.esotericsoftware.kryo.util.DefaultClassResolver.readName(DefaultClassResolver.java:182)\nCaused by: java.lang.ClassNotFoundException: com.acme.jobs.KryoLambdaField$$Lambda$1062/0x00007fb41f741430\n\tat java.base/java.lang.Class.forName0(Native Method)\n\t... 24 more\n");
     assert_eq!(run(&kt(), &t), (None, None));
 }
+
+#[test]
+fn database_objects_the_job_names_and_partition_connections() {
+    // local-jdbc-database-missing.
+    let t = format!("{JOB}Caused by: java.io.IOException: java.io.IOException: cannot open the orders database\n\tat com.acme.jobs.JdbcOrdersSink$OrderSink.createWriter(JdbcOrdersSink.java:45)\nCaused by: org.postgresql.util.PSQLException: org.postgresql.util.PSQLException: FATAL: database \"order\" does not exist\n\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n");
+    assert_eq!(run(&kt(), &t), want("user", "user-config"));
+    // local-batch-producer-tm-killed: the consumer's partition request.
+    let t = format!("{JOB}Caused by: org.apache.flink.runtime.io.network.partition.consumer.PartitionConnectionException: Connection for partition 52fe#0@5e79 not reachable.\n\tat org.apache.flink.runtime.io.network.partition.consumer.RemoteInputChannel.requestSubpartitions(RemoteInputChannel.java:226)\nCaused by: org.apache.flink.runtime.io.network.netty.exception.RemoteTransportException: Connecting to remote task manager '/127.0.0.1:38571 [ 127.0.0.1:34447-b1232c ] ' has failed. This might indicate that the remote task manager has been lost.\n\tat org.apache.flink.runtime.io.network.netty.PartitionRequestClientFactory.connect(PartitionRequestClientFactory.java:163)\nCaused by: java.net.ConnectException: finishConnect(..) failed: Connection refused\n\tat org.apache.flink.shaded.netty4.io.netty.channel.unix.Errors.newConnectException0(Errors.java:166)\n");
+    assert_eq!(run(&kt(), &t), want("system", "partition-not-found"));
+}
+
+#[test]
+fn a_leaked_user_class_loader() {
+    let t = "java.lang.IllegalStateException: Trying to access closed classloader. Please check if you store classloaders directly or indirectly in static fields.\n\tat org.apache.flink.runtime.execution.librarycache.FlinkUserCodeClassLoaders$SafetyNetWrapperClassLoader.ensureInner(FlinkUserCodeClassLoaders.java:184)\n";
+    assert_eq!(run(&kt(), t), want("user", "class-loading"));
+}

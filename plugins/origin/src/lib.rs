@@ -58,11 +58,13 @@ pub struct Config {
     /// two platform classes (a classpath conflict) from a user's bad cast.
     #[serde(default)]
     pub cast_platform_packages: Vec<String>,
-    /// Packages of the JDK's own classes: the bootstrap loader loads them
-    /// once, so a cast from or to one of them is never two copies of a class
-    /// (`Integer cannot be cast to String` is the job's bad cast).
+    /// A root cause thrown in Flink code that the job's code called directly
+    /// (at most this many Flink frames, JDK frames aside, between the throw
+    /// and a user frame) is the job's call gone wrong: a Flink utility or API
+    /// refusing what it was asked (`ParameterTool.getRequired`, a context
+    /// method), as `api-frames` lists known ones. 0 turns this off.
     #[serde(default)]
-    pub cast_jdk_packages: Vec<String>,
+    pub called_api_depth: usize,
 }
 
 fn yes() -> bool {
@@ -109,11 +111,35 @@ impl OriginFilter {
         }
     }
 
+    /// Whether the Flink frame at `top` (the first one of the throwable that
+    /// is not an API's) begins a run of at most `called-api-depth` Flink
+    /// frames called by the job's code.
+    fn called_directly(&self, t: &Throwable<'_>, top: usize) -> bool {
+        if self.0.called_api_depth == 0 {
+            return false;
+        }
+        let mut flink = 0;
+        for f in t.frames().skip(top) {
+            match self.kind(&f) {
+                Kind::User => return flink > 0,
+                Kind::Api | Kind::Runtime => {
+                    flink += 1;
+                    if flink > self.0.called_api_depth {
+                        return false;
+                    }
+                }
+                Kind::Connector => return false,
+                Kind::Neutral => {}
+            }
+        }
+        false
+    }
+
     /// The frame that decides and its kind (`User` or `Runtime`), and whether a Flink API frame was passed.
     fn deciding<'a>(&self, t: &Throwable<'a>) -> Option<(Frame<'a>, Kind, bool)> {
         let mut via_api = false;
         let mut first_unknown = None;
-        for f in t.frames() {
+        for (i, f) in t.frames().enumerate() {
             match self.kind(&f) {
                 Kind::Neutral => {
                     if f.origin() == Origin::Unknown {
@@ -121,6 +147,7 @@ impl OriginFilter {
                     }
                 }
                 Kind::Api => via_api = true,
+                Kind::Runtime if self.called_directly(t, i) => via_api = true,
                 k => return Some((f, k, via_api)),
             }
         }
@@ -193,8 +220,9 @@ impl OriginFilter {
     /// A `ClassCastException` between two classes of the same name (loaded
     /// twice) or between two platform classes (a library cannot mis-cast its
     /// own types unless two versions of it are on the classpath) is a
-    /// classpath conflict in the job's jars; not so a cast from or to a JDK
-    /// class (`cast-jdk-packages`), which exists once.
+    /// classpath conflict in the job's jars; but a cast between two different
+    /// classes in the job's own frame (`Integer cannot be cast to String` in
+    /// its filter) is the job's bad cast, left to the frame walk.
     fn conflicting_cast(&self, t: &Throwable<'_>) -> Option<Verdict> {
         if !kit::class_matches("java.lang.ClassCastException", t.class_name()) {
             return None;
@@ -205,8 +233,8 @@ impl OriginFilter {
             kit::in_packages(c, &self.0.cast_platform_packages)
                 && !kit::in_packages(c, &self.0.user_packages)
         };
-        let jdk = |c: &str| kit::in_packages(c, &self.0.cast_jdk_packages);
-        let conflict = from == to || (platform(from) && platform(to) && !jdk(from) && !jdk(to));
+        let in_user_code = || matches!(self.deciding(t), Some((_, Kind::User, _)));
+        let conflict = from == to || (platform(from) && platform(to) && !in_user_code());
         conflict.then(|| {
             kit::decide(
                 Blame::User,

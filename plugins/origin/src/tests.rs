@@ -63,7 +63,7 @@ fn with_a_user_jar_unknown_is_not_user() {
         misuse_exceptions: vec![],
         library_only_is_user: true,
         cast_platform_packages: vec![],
-        cast_jdk_packages: vec![],
+        called_api_depth: 0,
     })
     .unwrap();
     let t = "java.lang.IllegalStateException: x\n\tat com.other.Lib.call(Lib.java:1)\n\tat com.acme.Job.map(Job.java:1)\n\tat org.apache.flink.streaming.api.operators.StreamMap.processElement(StreamMap.java:38)\n";
@@ -115,4 +115,18 @@ fn process_function_contexts_are_apis_the_job_calls() {
     // local-non-keyed-timer: a timer registered on a non-keyed stream.
     let t = "org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy\n\tat org.apache.flink.runtime.executiongraph.failover.ExecutionFailureHandler.handleFailure(ExecutionFailureHandler.java:213)\nCaused by: java.lang.UnsupportedOperationException: Setting timers is only supported on a keyed streams.\n\tat org.apache.flink.streaming.api.operators.ProcessOperator$ContextImpl.registerProcessingTimeTimer(ProcessOperator.java:116)\n\tat com.acme.jobs.NonKeyedTimer$Timeout.processElement(NonKeyedTimer.java:13)\n\tat org.apache.flink.streaming.api.operators.ProcessOperator.processElement(ProcessOperator.java:64)\n";
     assert_eq!(run(&origin(), t), want("user", "user-code"));
+}
+
+#[test]
+fn flink_code_the_job_called_directly_refused_the_call() {
+    // local-non-keyed-timer's frames, with no api-frames listed: the context
+    // method is one Flink frame above the job's processElement.
+    let config: super::Config = serde_json::from_value(serde_json::json!({"called-api-depth": 2})).unwrap();
+    let generic = OriginFilter::new(config).unwrap();
+    let t = "java.lang.UnsupportedOperationException: Setting timers is only supported on a keyed streams.\n\tat org.apache.flink.streaming.api.operators.ProcessOperator$ContextImpl.registerProcessingTimeTimer(ProcessOperator.java:116)\n\tat com.acme.jobs.NonKeyedTimer$Timeout.processElement(NonKeyedTimer.java:13)\n\tat org.apache.flink.streaming.api.operators.ProcessOperator.processElement(ProcessOperator.java:64)\n";
+    assert_eq!(run(&generic, t), want("user", "user-code"));
+    // Deep in Flink's network stack below the job's collect: the platform's.
+    let t = "java.lang.IllegalStateException: Buffer pool is destroyed.\n\tat org.apache.flink.runtime.io.network.buffer.LocalBufferPool.requestMemorySegment(LocalBufferPool.java:1)\n\tat org.apache.flink.runtime.io.network.api.writer.RecordWriter.emit(RecordWriter.java:1)\n\tat org.apache.flink.streaming.runtime.io.RecordWriterOutput.collect(RecordWriterOutput.java:1)\n\tat com.acme.Job.map(Job.java:1)\n";
+    assert_eq!(run(&generic, t), want("system", "flink-runtime"));
+    assert_eq!(run(&origin(), t), want("system", "flink-runtime"));
 }

@@ -58,3 +58,12 @@ fn other_failures_are_not_resources() {
     let t = "java.lang.IllegalStateException: bad record 42\n\tat com.acme.Job.map(Job.java:1)\n";
     assert_eq!(run(&rs(), t), (None, None));
 }
+
+#[test]
+fn hdfs_space_quota_and_enomem() {
+    // HDFS reports a space quota as RemoteException(DSQuotaExceededException), the class only in the text.
+    let t = "org.apache.flink.util.FlinkRuntimeException: org.apache.hadoop.ipc.RemoteException(org.apache.hadoop.hdfs.protocol.DSQuotaExceededException): The DiskSpace quota of /user/flink is exceeded: quota = 1073741824 B = 1 GB but diskspace consumed = 1073899520 B = 1.00 GB\n\tat org.apache.hadoop.ipc.Client.call(Client.java:1476)\n";
+    assert_eq!(run(&rs(), t), want("resource", "disk-full"));
+    let t = "java.io.IOException: Cannot run program \"bash\": error=12, Cannot allocate memory\n\tat java.lang.ProcessBuilder.start(ProcessBuilder.java:1048)\n";
+    assert_eq!(run(&rs(), t), want("resource", "oom"));
+}

@@ -2,23 +2,18 @@
 //! parser and laid out in the packed tables of the contract, as the engine
 //! hands it to a filter. Test-only; panics on bad fixtures.
 
-use faultline_abi::{self as abi, NONE};
+use faultline_abi::{self as abi, NONE, Writer};
 use faultline_model::{FailureRecord, Origin, Relation};
-use faultline_sdk::wit;
 use faultline_stacktrace::OriginRules;
 
 /// The record of `trace` with the default origin rules (no user jar) and no labels.
-pub fn record(trace: &str) -> wit::FailureRecord {
+pub fn record(trace: &str) -> Vec<u32> {
     record_with(trace, &[], &[])
 }
 
 /// The record of `trace`, classes under `user_packages` marked as user
 /// code, with `labels` as set by earlier filters.
-pub fn record_with(
-    trace: &str,
-    user_packages: &[&str],
-    labels: &[(&str, &str)],
-) -> wit::FailureRecord {
+pub fn record_with(trace: &str, user_packages: &[&str], labels: &[(&str, &str)]) -> Vec<u32> {
     let mut rules = OriginRules::default();
     for p in user_packages {
         rules = rules.with_user_prefix(*p);
@@ -27,54 +22,33 @@ pub fn record_with(
     encode(&parsed, labels)
 }
 
-fn put(blob: &mut String, row: &mut [u32], at: usize, s: &str) {
-    row[at] = blob.len() as u32;
-    row[at + 1] = s.len() as u32;
-    blob.push_str(s);
-}
-
-fn empty_span() -> wit::Span {
-    wit::Span { start: 0, len: 0 }
-}
-
-/// Lays `record` out as in `wit/classifier.wit`.
-pub fn encode(record: &FailureRecord, labels: &[(&str, &str)]) -> wit::FailureRecord {
+/// Lays `record` out as in `wit/classifier.wit` (context left unknown).
+pub fn encode(record: &FailureRecord, labels: &[(&str, &str)]) -> Vec<u32> {
     let frames: usize = record.throwables.iter().map(|t| t.frames.len()).sum();
-    let counts = [record.throwables.len(), frames, labels.len()];
-    let mut tables: Vec<u32> = counts.iter().map(|&c| c as u32).collect();
-    let strides = abi::FAILURE_TABLES;
-    tables.resize(
-        3 + counts
-            .iter()
-            .zip(strides)
-            .map(|(c, s)| c * s)
-            .sum::<usize>(),
+    let mut w = Writer::new(
+        &[
+            (1, abi::context::STRIDE),
+            (record.throwables.len(), abi::throwable::STRIDE),
+            (frames, abi::frame::STRIDE),
+            (0, abi::label::STRIDE),
+        ],
         0,
     );
-    let mut blob = String::new();
-    let t_base = 3;
-    let f_base = t_base + counts[0] * strides[0];
-    let l_base = f_base + counts[1] * strides[1];
     let mut next_frame = 0;
     for (i, t) in record.throwables.iter().enumerate() {
         let first = next_frame;
         for f in &t.frames {
-            let at = f_base + next_frame * abi::frame::STRIDE;
-            let row = &mut tables[at..at + abi::frame::STRIDE];
-            put(&mut blob, row, abi::frame::CLASS, &f.class);
-            put(&mut blob, row, abi::frame::METHOD, &f.method);
-            put(
-                &mut blob,
-                row,
-                abi::frame::FILE,
-                f.file.as_deref().unwrap_or(""),
-            );
-            row[abi::frame::LINE] = if f.native {
-                abi::frame::LINE_NATIVE
+            use abi::frame::*;
+            w.span(2, next_frame, CLASS, &f.class);
+            w.span(2, next_frame, METHOD, &f.method);
+            w.span(2, next_frame, FILE, f.file.as_deref().unwrap_or(""));
+            let row = w.row(2, next_frame);
+            row[LINE] = if f.native {
+                LINE_NATIVE
             } else {
-                f.line.map_or(abi::frame::LINE_UNKNOWN, |l| l as i32)
+                f.line.map_or(LINE_UNKNOWN, |l| l as i32)
             } as u32;
-            row[abi::frame::ORIGIN] = match f.origin {
+            row[ORIGIN] = match f.origin {
                 Origin::Unknown => 0,
                 Origin::User => 1,
                 Origin::Flink => 2,
@@ -84,10 +58,9 @@ pub fn encode(record: &FailureRecord, labels: &[(&str, &str)]) -> wit::FailureRe
             next_frame += 1;
         }
         use abi::throwable::*;
-        let at = t_base + i * STRIDE;
-        let row = &mut tables[at..at + STRIDE];
-        put(&mut blob, row, CLASS, &t.class);
-        put(&mut blob, row, MESSAGE, t.message.as_deref().unwrap_or(""));
+        w.span(1, i, CLASS, &t.class);
+        w.span(1, i, MESSAGE, t.message.as_deref().unwrap_or(""));
+        let row = w.row(1, i);
         row[FLAGS] =
             u32::from(t.message.is_some()) * HAS_MESSAGE + u32::from(t.circular) * CIRCULAR;
         row[FRAMES_START] = first as u32;
@@ -100,33 +73,23 @@ pub fn encode(record: &FailureRecord, labels: &[(&str, &str)]) -> wit::FailureRe
             Relation::Suppressed => 2,
         };
     }
-    for (i, (k, v)) in labels.iter().enumerate() {
-        let at = l_base + i * abi::label::STRIDE;
-        let row = &mut tables[at..at + abi::label::STRIDE];
-        put(&mut blob, row, abi::label::KEY, k);
-        put(&mut blob, row, abi::label::VALUE, v);
+    let row = w.row(0, 0);
+    row[abi::context::SUBTASK_INDEX] = u32::MAX;
+    row[abi::context::ATTEMPT_NUMBER] = u32::MAX;
+    abi::put_u64(row, abi::context::TIMESTAMP_MS, u64::MAX);
+    row[abi::context::FLAGS] = if record.truncated { abi::context::TRUNCATED } else { 0 };
+    let mut buf = w.finish();
+    if !labels.is_empty() {
+        abi::append_labels(&mut buf, 3, labels.iter().copied());
     }
-    wit::FailureRecord {
-        strings: blob,
-        tables,
-        context: wit::Context {
-            job_id: empty_span(),
-            job_name: empty_span(),
-            task_name: empty_span(),
-            subtask_index: -1,
-            attempt_number: -1,
-            failure_type: wit::FailureType::Unknown,
-            task_manager_id: empty_span(),
-            task_manager_host: empty_span(),
-            timestamp_ms: -1,
-        },
-        truncated: record.truncated,
-    }
+    buf
 }
 
 /// The labels of a verdict as a map, for assertions.
 pub fn labels(v: &faultline_sdk::Verdict) -> std::collections::BTreeMap<String, String> {
-    v.labels().iter().cloned().collect()
+    v.labels()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
 }
 
 /// `(blame, category)` of a verdict, `None` for each label not set.
