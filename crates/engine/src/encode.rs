@@ -1,47 +1,16 @@
-//! Lays a record out as the WIT contract wants it: every string in one blob
-//! and every row in a packed `u32` table (layout in `faultline-abi`), so that
-//! passing a record to a filter is a few memcpys whatever its size.
+//! Lays a record out as the WIT contract wants it: one `list<u32>` with a
+//! directory of packed tables, the tables and all text (layout in
+//! `faultline-abi`), so passing a record to a filter is one allocation and
+//! one memcpy in the guest whatever its size. A record is encoded once per
+//! chain call; only the label table at its end changes between filters.
 
-use faultline_abi::{self as abi, NONE};
+use faultline_abi::{self as abi, NONE, Writer};
 use faultline_model::{
     FailureContext, FailureRecord, FailureType, Frame, Origin, Relation, StuckSample, ThreadState,
 };
 
-use crate::bindings::wit;
-
-/// The string blob under construction.
-struct Blob(String);
-
-impl Blob {
-    fn span(&mut self, s: &str) -> (u32, u32) {
-        let start = to_u32(self.0.len());
-        self.0.push_str(s);
-        (start, to_u32(s.len()))
-    }
-
-    fn opt(&mut self, s: Option<&str>) -> (u32, u32) {
-        self.span(s.unwrap_or(""))
-    }
-
-    fn wit_span(&mut self, s: Option<&str>) -> wit::Span {
-        let (start, len) = self.opt(s);
-        wit::Span { start, len }
-    }
-}
-
-/// Records are cut to size before encoding, so this never saturates in practice.
-fn to_u32(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
 fn opt_i32(n: Option<u32>) -> i32 {
     n.and_then(|n| i32::try_from(n).ok()).unwrap_or(-1)
-}
-
-/// Writes a span into words `at` and `at + 1` of `row`.
-fn put(row: &mut [u32], at: usize, (start, len): (u32, u32)) {
-    row[at] = start;
-    row[at + 1] = len;
 }
 
 fn origin(o: Origin) -> u32 {
@@ -54,86 +23,139 @@ fn origin(o: Origin) -> u32 {
     }
 }
 
-/// Writes `frames` as consecutive rows of `out` starting at row `*next`;
-/// returns (first row, number of rows).
-fn frames(blob: &mut Blob, out: &mut [u32], next: &mut usize, frames: &[Frame]) -> (u32, u32) {
-    use abi::frame::*;
-    let first = *next;
-    for (f, row) in frames
+fn frames_text(frames: &[Frame]) -> usize {
+    frames
         .iter()
-        .zip(out[first * STRIDE..].chunks_exact_mut(STRIDE))
-    {
-        put(row, CLASS, blob.span(&f.class));
-        put(row, METHOD, blob.span(&f.method));
-        put(row, FILE, blob.opt(f.file.as_deref()));
-        row[LINE] = (if f.native {
+        .map(|f| f.class.len() + f.method.len() + f.file.as_ref().map_or(0, String::len))
+        .sum()
+}
+
+fn context_text(c: &FailureContext) -> usize {
+    [
+        &c.job_id,
+        &c.job_name,
+        &c.task_name,
+        &c.task_manager_id,
+        &c.task_manager_host,
+    ]
+    .iter()
+    .map(|s| s.as_ref().map_or(0, String::len))
+    .sum()
+}
+
+/// Writes `frames` as rows `first..` of table `table`.
+fn frames(w: &mut Writer, table: usize, first: usize, frames: &[Frame]) {
+    use abi::frame::*;
+    let mut at = w.at(table, first);
+    for f in frames {
+        w.span_at(at + CLASS, &f.class);
+        w.span_at(at + METHOD, &f.method);
+        if let Some(file) = &f.file {
+            w.span_at(at + FILE, file);
+        }
+        let line = if f.native {
             LINE_NATIVE
         } else {
             opt_i32(f.line)
-        }) as u32;
-        row[ORIGIN] = origin(f.origin);
-    }
-    *next += frames.len();
-    (to_u32(first), to_u32(frames.len()))
-}
-
-/// A zeroed `tables` list: the header of `counts`, then room for each table's rows.
-fn tables<const N: usize>(counts: [usize; N], strides: [usize; N]) -> Vec<u32> {
-    let words: usize = counts.iter().zip(strides).map(|(c, s)| c * s).sum();
-    let mut tables = vec![0u32; N + words];
-    for (h, c) in tables.iter_mut().zip(counts) {
-        *h = to_u32(c);
-    }
-    tables
-}
-
-fn context(blob: &mut Blob, c: &FailureContext) -> wit::Context {
-    wit::Context {
-        job_id: blob.wit_span(c.job_id.as_deref()),
-        job_name: blob.wit_span(c.job_name.as_deref()),
-        task_name: blob.wit_span(c.task_name.as_deref()),
-        subtask_index: opt_i32(c.subtask_index),
-        attempt_number: opt_i32(c.attempt_number),
-        failure_type: match c.failure_type {
-            FailureType::Unknown => wit::FailureType::Unknown,
-            FailureType::Global => wit::FailureType::Global,
-            FailureType::Task => wit::FailureType::Task,
-            FailureType::TaskManager => wit::FailureType::TaskManager,
-        },
-        task_manager_id: blob.wit_span(c.task_manager_id.as_deref()),
-        task_manager_host: blob.wit_span(c.task_manager_host.as_deref()),
-        timestamp_ms: c.timestamp_ms.unwrap_or(-1),
+        };
+        w.set(at + LINE, line as u32);
+        w.set(at + ORIGIN, origin(f.origin));
+        at += STRIDE;
     }
 }
 
-/// The WIT form of a (validated, size-limited) failure record, without labels.
-pub(crate) fn failure(record: &FailureRecord) -> wit::FailureRecord {
+/// Writes the context row (table 0, row 0).
+fn context(w: &mut Writer, c: &FailureContext, truncated: bool) {
+    use abi::context::*;
+    for (at, s) in [
+        (JOB_ID, &c.job_id),
+        (JOB_NAME, &c.job_name),
+        (TASK_NAME, &c.task_name),
+        (TASK_MANAGER_ID, &c.task_manager_id),
+        (TASK_MANAGER_HOST, &c.task_manager_host),
+    ] {
+        if let Some(s) = s {
+            w.span(0, 0, at, s);
+        }
+    }
+    let row = w.row(0, 0);
+    row[SUBTASK_INDEX] = opt_i32(c.subtask_index) as u32;
+    row[ATTEMPT_NUMBER] = opt_i32(c.attempt_number) as u32;
+    row[FAILURE_TYPE] = match c.failure_type {
+        FailureType::Unknown => 0,
+        FailureType::Global => 1,
+        FailureType::Task => 2,
+        FailureType::TaskManager => 3,
+    };
+    abi::put_u64(row, TIMESTAMP_MS, c.timestamp_ms.unwrap_or(-1) as u64);
+    row[FLAGS] = if truncated { TRUNCATED } else { 0 };
+}
+
+/// An encoded input and where its label table goes.
+pub(crate) struct Input {
+    buf: Vec<u32>,
+    /// Words of the input without labels.
+    base: usize,
+    /// Directory entry of the label table.
+    label_entry: usize,
+}
+
+impl Input {
+    fn new(buf: Vec<u32>, label_entry: usize) -> Input {
+        Input {
+            base: buf.len(),
+            buf,
+            label_entry,
+        }
+    }
+
+    /// The input with `labels` as the label table (replacing earlier ones).
+    pub(crate) fn with_labels(&mut self, labels: &[(String, String)]) -> &[u32] {
+        self.buf.truncate(self.base);
+        if !labels.is_empty() {
+            abi::append_labels(
+                &mut self.buf,
+                self.label_entry,
+                labels.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+        } else {
+            self.buf[3 * self.label_entry + 1] = 0;
+        }
+        &self.buf
+    }
+}
+
+/// A (validated, size-limited) failure record, without labels.
+pub(crate) fn failure(record: &FailureRecord) -> Input {
     use abi::throwable::*;
-    let (mut text, mut frame_count) = (256, 0);
+    let (mut text, mut frame_count) = (context_text(&record.context), 0);
     for t in &record.throwables {
         text += t.class.len() + t.message.as_ref().map_or(0, String::len);
         frame_count += t.frames.len();
-        for f in &t.frames {
-            text += f.class.len() + f.method.len() + f.file.as_ref().map_or(0, String::len);
-        }
+        text += frames_text(&t.frames);
     }
-    let mut blob = Blob(String::with_capacity(text));
     let n = record.throwables.len();
-    let mut tables = tables([n, frame_count, 0], abi::FAILURE_TABLES);
-    let (throwable_rows, frame_rows) = tables[3..].split_at_mut(n * STRIDE);
+    let mut w = Writer::new(
+        &[
+            (1, abi::context::STRIDE),
+            (n, STRIDE),
+            (frame_count, abi::frame::STRIDE),
+            (0, abi::label::STRIDE),
+        ],
+        text,
+    );
     let mut next_frame = 0;
-    for (t, row) in record
-        .throwables
-        .iter()
-        .zip(throwable_rows.chunks_exact_mut(STRIDE))
-    {
-        let (start, len) = frames(&mut blob, frame_rows, &mut next_frame, &t.frames);
-        put(row, CLASS, blob.span(&t.class));
-        put(row, MESSAGE, blob.opt(t.message.as_deref()));
+    for (i, t) in record.throwables.iter().enumerate() {
+        frames(&mut w, 2, next_frame, &t.frames);
+        w.span(1, i, CLASS, &t.class);
+        if let Some(m) = &t.message {
+            w.span(1, i, MESSAGE, m);
+        }
+        let row = w.row(1, i);
         row[FLAGS] = if t.message.is_some() { HAS_MESSAGE } else { 0 }
             | if t.circular { CIRCULAR } else { 0 };
-        row[FRAMES_START] = start;
-        row[FRAMES_LEN] = len;
+        row[FRAMES_START] = abi::to_u32(next_frame);
+        row[FRAMES_LEN] = abi::to_u32(t.frames.len());
         row[OMITTED] = t.frames_omitted;
         row[PARENT] = t.parent.unwrap_or(NONE);
         row[RELATION] = match t.relation {
@@ -141,44 +163,56 @@ pub(crate) fn failure(record: &FailureRecord) -> wit::FailureRecord {
             Relation::Cause => 1,
             Relation::Suppressed => 2,
         };
+        next_frame += t.frames.len();
     }
-    let context = context(&mut blob, &record.context);
-    wit::FailureRecord {
-        strings: blob.0,
-        tables,
-        context,
-        truncated: record.truncated,
-    }
+    context(&mut w, &record.context, record.truncated);
+    Input::new(w.finish(), 3)
 }
 
-/// The WIT form of a stuck sample, without labels.
-pub(crate) fn stuck(sample: &StuckSample) -> wit::StuckSample {
+/// A stuck sample, without labels.
+pub(crate) fn stuck(sample: &StuckSample) -> Input {
     use abi::thread::*;
-    let mut blob = Blob(String::new());
     let n = sample.threads.len();
     let frame_count = sample.threads.iter().map(|t| t.frames.len()).sum();
     let lock_count = sample.threads.iter().map(|t| t.locks_held.len()).sum();
-    let mut tables = tables([n, frame_count, lock_count, 0], abi::STUCK_TABLES);
-    let (thread_rows, rest) = tables[4..].split_at_mut(n * STRIDE);
-    let (frame_rows, lock_rows) = rest.split_at_mut(frame_count * abi::frame::STRIDE);
-    let mut locks = lock_rows.chunks_exact_mut(abi::lock::STRIDE);
-    let mut next_frame = 0;
-    for (i, (t, row)) in sample
-        .threads
-        .iter()
-        .zip(thread_rows.chunks_exact_mut(STRIDE))
-        .enumerate()
-    {
-        let (start, len) = frames(&mut blob, frame_rows, &mut next_frame, &t.frames);
-        for (l, lock) in t.locks_held.iter().zip(&mut locks) {
-            lock[abi::lock::THREAD] = to_u32(i);
+    let text = context_text(&sample.context)
+        + sample
+            .threads
+            .iter()
+            .map(|t| {
+                t.name.len()
+                    + t.waiting_on.as_ref().map_or(0, String::len)
+                    + t.locks_held.iter().map(|l| l.lock.len()).sum::<usize>()
+                    + frames_text(&t.frames)
+            })
+            .sum::<usize>();
+    let mut w = Writer::new(
+        &[
+            (1, abi::context::STRIDE),
+            (1, abi::progress::STRIDE),
+            (n, STRIDE),
+            (frame_count, abi::frame::STRIDE),
+            (lock_count, abi::lock::STRIDE),
+            (0, abi::label::STRIDE),
+        ],
+        text,
+    );
+    let (mut next_frame, mut next_lock) = (0, 0);
+    for (i, t) in sample.threads.iter().enumerate() {
+        frames(&mut w, 3, next_frame, &t.frames);
+        for l in &t.locks_held {
+            w.span(4, next_lock, abi::lock::LOCK, &l.lock);
+            let lock = w.row(4, next_lock);
+            lock[abi::lock::THREAD] = abi::to_u32(i);
             lock[abi::lock::DEPTH] = l.frame_depth;
-            put(lock, abi::lock::LOCK, blob.span(&l.lock));
+            next_lock += 1;
         }
-        put(row, NAME, blob.span(&t.name));
-        let id = t.thread_id.unwrap_or(-1) as u64;
-        row[ID] = id as u32;
-        row[ID + 1] = (id >> 32) as u32;
+        w.span(2, i, NAME, &t.name);
+        if let Some(on) = &t.waiting_on {
+            w.span(2, i, WAITING_ON, on);
+        }
+        let row = w.row(2, i);
+        abi::put_u64(row, ID, t.thread_id.unwrap_or(-1) as u64);
         row[STATE] = match t.state {
             ThreadState::New => 0,
             ThreadState::Runnable => 1,
@@ -189,70 +223,26 @@ pub(crate) fn stuck(sample: &StuckSample) -> wit::StuckSample {
             ThreadState::Unknown => 6,
         };
         row[FLAGS] = if t.task_thread { TASK_THREAD } else { 0 };
-        row[FRAMES_START] = start;
-        row[FRAMES_LEN] = len;
-        put(row, WAITING_ON, blob.opt(t.waiting_on.as_deref()));
+        row[FRAMES_START] = abi::to_u32(next_frame);
+        row[FRAMES_LEN] = abi::to_u32(t.frames.len());
         row[LOCK_OWNER] = t.lock_owner.filter(|&o| (o as usize) < n).unwrap_or(NONE);
+        next_frame += t.frames.len();
     }
     let p = &sample.progress;
-    let progress = wit::Progress {
-        stalled_ms: p.stalled_ms,
-        records_in: p.records_in,
-        records_out: p.records_out,
-        backpressured_ratio: p.backpressured_ratio.unwrap_or(-1.0),
-        busy_ratio: p.busy_ratio.unwrap_or(-1.0),
-        last_checkpoint_age_ms: p.last_checkpoint_age_ms.unwrap_or(-1),
-    };
-    let context = context(&mut blob, &sample.context);
-    wit::StuckSample {
-        strings: blob.0,
-        tables,
-        context,
-        progress,
+    {
+        use abi::progress::*;
+        let row = w.row(1, 0);
+        abi::put_u64(row, STALLED_MS, p.stalled_ms);
+        abi::put_u64(row, RECORDS_IN, p.records_in);
+        abi::put_u64(row, RECORDS_OUT, p.records_out);
+        row[BACKPRESSURED_RATIO] = p.backpressured_ratio.unwrap_or(-1.0).to_bits();
+        row[BUSY_RATIO] = p.busy_ratio.unwrap_or(-1.0).to_bits();
+        abi::put_u64(
+            row,
+            LAST_CHECKPOINT_AGE_MS,
+            p.last_checkpoint_age_ms.unwrap_or(-1) as u64,
+        );
     }
-}
-
-/// Where the label table lives in an encoded input, and its size without labels.
-#[derive(Clone, Copy)]
-pub(crate) struct LabelSlot {
-    base: (usize, usize),
-    /// Header word holding the label count (labels are the last table).
-    count_word: usize,
-}
-
-impl LabelSlot {
-    pub(crate) fn failure(input: &wit::FailureRecord) -> Self {
-        LabelSlot {
-            base: (input.strings.len(), input.tables.len()),
-            count_word: abi::FAILURE_TABLES.len() - 1,
-        }
-    }
-
-    pub(crate) fn stuck(input: &wit::StuckSample) -> Self {
-        LabelSlot {
-            base: (input.strings.len(), input.tables.len()),
-            count_word: abi::STUCK_TABLES.len() - 1,
-        }
-    }
-
-    /// Replaces the labels: text and rows are cut back to the record's own
-    /// and the labels appended, so one encoding serves the whole chain.
-    pub(crate) fn set(
-        &self,
-        strings: &mut String,
-        tables: &mut Vec<u32>,
-        labels: &[(String, String)],
-    ) {
-        strings.truncate(self.base.0);
-        tables.truncate(self.base.1);
-        let mut blob = Blob(std::mem::take(strings));
-        for (k, v) in labels {
-            let mut row = [0u32; abi::label::STRIDE];
-            put(&mut row, abi::label::KEY, blob.span(k));
-            put(&mut row, abi::label::VALUE, blob.span(v));
-            tables.extend_from_slice(&row);
-        }
-        *strings = blob.0;
-        tables[self.count_word] = to_u32(labels.len());
-    }
+    context(&mut w, &sample.context, false);
+    Input::new(w.finish(), 5)
 }

@@ -3,11 +3,11 @@
 
 use std::sync::Mutex;
 
+use faultline_abi::{self as abi, verdict as v};
 use faultline_model::{LabelError, OutputLimits, SkipReason, validate_label};
 use wasmtime::Store;
-use wasmtime::component::Component;
+use wasmtime::component::{Component, Func, InstancePre, TypedFunc, WasmList};
 
-use crate::bindings::{Classifier, ClassifierPre, wit};
 use crate::engine::Engine;
 use crate::manifest::Limits;
 use crate::sandbox::{Budget, HostState};
@@ -20,17 +20,32 @@ pub(crate) struct Verdict {
     pub reason: String,
 }
 
+/// `classify` and `classify-stuck`: one input buffer in, one verdict buffer out.
+type Classify<'a> = TypedFunc<(&'a [u32],), (WasmList<u32>,)>;
+
 /// An instance ready to be called, with its own store.
 struct Slot {
     store: Store<HostState>,
-    bindings: Classifier,
+    /// Type-checked at instantiation as [`Classify`].
+    classify: Func,
+    classify_stuck: Func,
 }
+
+/// Which export to call.
+#[derive(Clone, Copy)]
+enum Export {
+    Failure,
+    Stuck,
+}
+
+/// The world's name, for messages.
+const WORLD: &str = "faultline:classifier/classifier@0.1.0";
 
 /// Instantiates and calls one filter. Instances are pooled and reused; one
 /// that trapped is dropped, since wasmtime leaves it unusable.
 pub(crate) struct Runner {
     engine: Engine,
-    pre: ClassifierPre<HostState>,
+    pre: InstancePre<HostState>,
     config_json: String,
     limits: Limits,
     pool: Mutex<Vec<Slot>>,
@@ -47,13 +62,15 @@ impl Runner {
         limits: Limits,
     ) -> Result<Runner, String> {
         let component: Component = engine.compile(bytes)?;
-        let instance_pre = engine
+        let pre = engine
             .linker()
             .instantiate_pre(&component)
             .map_err(|e| format!("cannot link: {e:#}"))?;
-        let pre = ClassifierPre::new(instance_pre).map_err(|e| {
-            format!("does not implement faultline:classifier/classifier@0.1.0: {e:#}")
-        })?;
+        for name in ["init", "classify", "classify-stuck"] {
+            if component.get_export_index(None, name).is_none() {
+                return Err(format!("does not implement {WORLD}: no export `{name}`"));
+            }
+        }
         let runner = Runner {
             engine: engine.clone(),
             pre,
@@ -78,13 +95,30 @@ impl Runner {
         store.limiter(|s| &mut s.limiter);
         store.epoch_deadline_callback(|mut ctx| Ok(ctx.data_mut().budget.on_tick()));
         arm(&mut store);
-        let bindings = self
+        let instance = self
             .pre
             .instantiate(&mut store)
             .map_err(|e| guest_failure(&store, e))?;
+        let not_world = |e: wasmtime::Error| {
+            SkipReason::Unavailable(format!("does not implement {WORLD}: {e:#}"))
+        };
+        let init = instance
+            .get_typed_func::<(&str,), (Result<(), String>,)>(&mut store, "init")
+            .map_err(not_world)?;
+        let mut classify = |name: &str| -> Result<Func, SkipReason> {
+            instance
+                .get_typed_func::<(&[u32],), (WasmList<u32>,)>(&mut store, name)
+                .map(|f| f.func().clone())
+                .map_err(not_world)
+        };
+        let (classify, classify_stuck) = (classify("classify")?, classify("classify-stuck")?);
         arm(&mut store);
-        match bindings.call_init(&mut store, &self.config_json) {
-            Ok(Ok(())) => Ok(Slot { store, bindings }),
+        match init.call(&mut store, (&self.config_json,)).map(|(r,)| r) {
+            Ok(Ok(())) => Ok(Slot {
+                store,
+                classify,
+                classify_stuck,
+            }),
             Ok(Err(message)) => Err(SkipReason::Unavailable(format!(
                 "init refused its config: {}",
                 clip(&message)
@@ -108,29 +142,34 @@ impl Runner {
         }
     }
 
-    /// Runs `call` on a pooled instance under the time budget and memory cap.
-    fn call(
-        &self,
-        call: impl FnOnce(&Classifier, &mut Store<HostState>) -> wasmtime::Result<wit::Verdict>,
-    ) -> Result<Verdict, SkipReason> {
+    /// Calls `export` with `input` on a pooled instance under the time
+    /// budget and memory cap, and reads the verdict in place.
+    fn call(&self, export: Export, input: &[u32]) -> Result<Verdict, SkipReason> {
         let mut slot = self.take()?;
         arm(&mut slot.store);
-        match call(&slot.bindings, &mut slot.store) {
-            Ok(verdict) => {
+        let func = match export {
+            Export::Failure => slot.classify,
+            Export::Stuck => slot.classify_stuck,
+        };
+        // SAFETY: `func` was type-checked as `Classify` when the instance was made.
+        let typed: Classify<'_> = unsafe { TypedFunc::new_unchecked(func) };
+        match typed.call(&mut slot.store, (input,)) {
+            Ok((answer,)) => {
+                let verdict = read_verdict(answer.as_le_slice(&slot.store), &self.limits.output);
                 self.give_back(slot);
-                validate(verdict, &self.limits.output)
+                verdict
             }
             // The slot is dropped here: a trapped instance is never reused.
             Err(e) => Err(guest_failure(&slot.store, e)),
         }
     }
 
-    pub(crate) fn classify(&self, input: &wit::FailureRecord) -> Result<Verdict, SkipReason> {
-        self.call(|b, store| b.call_classify(store, input))
+    pub(crate) fn classify(&self, input: &[u32]) -> Result<Verdict, SkipReason> {
+        self.call(Export::Failure, input)
     }
 
-    pub(crate) fn classify_stuck(&self, input: &wit::StuckSample) -> Result<Verdict, SkipReason> {
-        self.call(|b, store| b.call_classify_stuck(store, input))
+    pub(crate) fn classify_stuck(&self, input: &[u32]) -> Result<Verdict, SkipReason> {
+        self.call(Export::Stuck, input)
     }
 }
 
@@ -163,31 +202,53 @@ fn clip(s: &str) -> &str {
     &s[..end]
 }
 
-fn validate(v: wit::Verdict, limits: &OutputLimits) -> Result<Verdict, SkipReason> {
+/// Reads and validates a verdict laid out as in `faultline_abi::verdict`.
+fn read_verdict(words: &[u32], limits: &OutputLimits) -> Result<Verdict, SkipReason> {
     let invalid = |e: LabelError| SkipReason::InvalidOutput(e.to_string());
-    if v.labels.len() > limits.max_labels {
+    let malformed = |what: &str| SkipReason::InvalidOutput(format!("malformed verdict: {what}"));
+    if words.len() < v::HEADER {
+        return Err(malformed("shorter than its header"));
+    }
+    let n = words[v::LABELS] as usize;
+    if n > limits.max_labels {
         return Err(invalid(LabelError::TooMany {
-            count: v.labels.len(),
+            count: n,
             max: limits.max_labels,
         }));
     }
-    if v.reason.len() > limits.max_reason_len {
+    let rows_at = words[v::ROWS] as usize;
+    let rows = words
+        .get(rows_at..rows_at.saturating_add(n * abi::label::STRIDE))
+        .ok_or_else(|| malformed("label rows past its end"))?;
+    let bytes = abi::bytes(words);
+    let text = |(start, len): (u32, u32)| -> Result<&str, SkipReason> {
+        let start = start as usize;
+        let s = bytes
+            .get(start..start.saturating_add(len as usize))
+            .ok_or_else(|| malformed("span past its end"))?;
+        std::str::from_utf8(s).map_err(|_| malformed("text is not UTF-8"))
+    };
+    let (reason_start, reason_len) = (words[v::REASON], words[v::REASON + 1]);
+    if reason_len as usize > limits.max_reason_len {
         return Err(invalid(LabelError::ReasonTooLong {
-            len: v.reason.len(),
+            len: reason_len as usize,
             max: limits.max_reason_len,
         }));
     }
-    let mut labels = Vec::with_capacity(v.labels.len());
-    for l in v.labels {
-        validate_label(&l.key, &l.value, limits).map_err(invalid)?;
-        if labels.iter().any(|(k, _): &(String, String)| *k == l.key) {
-            return Err(invalid(LabelError::Duplicate(l.key)));
+    let reason = text((reason_start, reason_len))?;
+    let mut labels: Vec<(String, String)> = Vec::with_capacity(n);
+    for row in rows.chunks_exact(abi::label::STRIDE).map(abi::Row) {
+        let key = text(row.span(abi::label::KEY))?;
+        let value = text(row.span(abi::label::VALUE))?;
+        validate_label(key, value, limits).map_err(invalid)?;
+        if labels.iter().any(|(k, _)| k == key) {
+            return Err(invalid(LabelError::Duplicate(key.to_owned())));
         }
-        labels.push((l.key, l.value));
+        labels.push((key.to_owned(), value.to_owned()));
     }
     Ok(Verdict {
         labels,
-        stop: v.stop,
-        reason: v.reason,
+        stop: words[v::FLAGS] & v::STOP != 0,
+        reason: reason.to_owned(),
     })
 }

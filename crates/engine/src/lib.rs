@@ -10,7 +10,6 @@
 //!   exhaustion or an invalid answer skips that filter (fail-open) or, when its
 //!   manifest asks for it, marks the result unknown (fail-closed).
 
-mod bindings;
 mod cache;
 mod chain;
 mod encode;

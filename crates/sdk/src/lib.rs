@@ -22,35 +22,38 @@
 //! faultline_sdk::filter!(UserRootCause);
 //! ```
 //!
-//! The views ([`Failure`], [`Throwable`], [`Frame`], [`Stuck`]) borrow the
-//! input's single string blob: reading a class name or message allocates
-//! nothing.
+//! The views ([`Failure`], [`Throwable`], [`Frame`], [`Stuck`]) read the
+//! input buffer in place: reading a class name or message allocates
+//! nothing, and neither does receiving the input (the SDK's allocator hands
+//! the host a reused region for it) or answering (the verdict is written
+//! into a reused buffer).
 
 // Lets the generated code name this crate the same way from inside and outside.
 extern crate self as faultline_sdk;
 
+/// The WIT world, for the component's type information (a custom section
+/// describing the whole world, exports included). The exports themselves are
+/// written by [`filter!`] (see `exports.rs`), which reads and writes the
+/// buffers in place instead of through generated types.
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "classifier",
-        pub_export_macro: true,
-        export_macro_name: "__export_classifier",
-        default_bindings_module: "faultline_sdk::bindings",
         runtime_path: "faultline_sdk::__private::wit_bindgen::rt",
     });
 }
 
+mod kinds;
 mod verdict;
 mod view;
 
-pub use bindings::faultline::classifier::types as wit;
 pub use faultline_model::Blame;
+pub use kinds::{FailureType, Origin, Progress, Relation, ThreadState};
 pub use verdict::Verdict;
 pub use view::{Context, Failure, Frame, Stuck, Thread, Throwable};
-pub use wit::{FailureType, Origin, Progress, Relation, ThreadState};
 
-/// The packed-table layout, for filters that read rows directly.
+/// The buffer layout, for filters that read rows directly.
 pub use faultline_abi as abi;
 
 /// A classifier filter.
@@ -78,62 +81,38 @@ pub struct NoConfig {}
 #[macro_export]
 macro_rules! filter {
     ($ty:ty) => {
-        #[doc(hidden)]
-        pub struct __FaultlineExport;
+        #[cfg(target_arch = "wasm32")]
+        const _: () = {
+            #[unsafe(export_name = "init")]
+            unsafe extern "C" fn __faultline_init(ptr: *mut u8, len: usize) -> *mut u8 {
+                unsafe { $crate::__private::export_init::<$ty>(ptr, len) }
+            }
 
-        impl $crate::bindings::Guest for __FaultlineExport {
-            fn init(config: ::std::string::String) -> ::std::result::Result<(), ::std::string::String> {
-                $crate::__private::init::<$ty>(&config)
+            #[unsafe(export_name = "classify")]
+            unsafe extern "C" fn __faultline_classify(ptr: *mut u32, len: usize) -> *mut u8 {
+                unsafe { $crate::__private::export_classify::<$ty>(ptr, len) }
             }
-            fn classify(record: $crate::wit::FailureRecord) -> $crate::wit::Verdict {
-                $crate::__private::classify::<$ty>(&record)
-            }
-            fn classify_stuck(sample: $crate::wit::StuckSample) -> $crate::wit::Verdict {
-                $crate::__private::classify_stuck::<$ty>(&sample)
-            }
-        }
 
-        $crate::bindings::__export_classifier!(__FaultlineExport with_types_in $crate::bindings);
+            #[unsafe(export_name = "classify-stuck")]
+            unsafe extern "C" fn __faultline_classify_stuck(ptr: *mut u32, len: usize) -> *mut u8 {
+                unsafe { $crate::__private::export_classify_stuck::<$ty>(ptr, len) }
+            }
+
+            // Keeps the world's type information (a custom section) in the module.
+            #[used]
+            static __FAULTLINE_WORLD: fn() =
+                $crate::bindings::__link_custom_section_describing_imports;
+        };
     };
 }
 
 #[doc(hidden)]
 pub mod __private {
-    use std::any::Any;
-    use std::cell::RefCell;
-
     pub use wit_bindgen;
 
-    use crate::{Failure, Filter, Stuck, wit};
-
-    thread_local! {
-        // A component instance is single-threaded: one filter value per instance.
-        static INSTANCE: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
-    }
-
-    pub fn init<F: Filter>(config: &str) -> Result<(), String> {
-        let config: F::Config =
-            serde_json::from_str(config).map_err(|e| format!("invalid config: {e}"))?;
-        let filter = F::new(config)?;
-        INSTANCE.with(|i| *i.borrow_mut() = Some(Box::new(filter)));
-        Ok(())
-    }
-
-    fn with<F: Filter>(run: impl FnOnce(&F) -> crate::Verdict) -> wit::Verdict {
-        INSTANCE.with(|i| {
-            let guard = i.borrow();
-            match guard.as_ref().and_then(|f| f.downcast_ref::<F>()) {
-                Some(filter) => run(filter).into_wit(),
-                None => panic!("faultline filter called before init"),
-            }
-        })
-    }
-
-    pub fn classify<F: Filter>(record: &wit::FailureRecord) -> wit::Verdict {
-        with::<F>(|f| f.classify(&Failure::new(record)))
-    }
-
-    pub fn classify_stuck<F: Filter>(sample: &wit::StuckSample) -> wit::Verdict {
-        with::<F>(|f| f.classify_stuck(&Stuck::new(sample)))
-    }
+    #[cfg(target_arch = "wasm32")]
+    pub use crate::exports::{export_classify, export_classify_stuck, export_init};
 }
+
+#[cfg(target_arch = "wasm32")]
+mod exports;

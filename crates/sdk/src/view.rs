@@ -1,31 +1,27 @@
-//! Zero-copy views of the inputs. Every text accessor slices the input's
-//! single string blob and every row is read in place from its packed table
-//! (layout in `faultline-abi`); a row or span the host got wrong reads as
-//! empty, never panics.
+//! Zero-copy views of the inputs. Every text accessor slices the input
+//! buffer and every row is read in place from its packed table (layout in
+//! `faultline-abi`); a row or span the host got wrong reads as empty, never
+//! panics.
 
 use faultline_abi::{self as abi, Row, Table};
 
-use crate::wit::{self, FailureType, Origin, Relation, ThreadState};
-
-fn text(strings: &str, span: wit::Span) -> &str {
-    abi::text(strings, (span.start, span.len))
-}
+use crate::kinds::{FailureType, Origin, Progress, Relation, ThreadState};
 
 fn non_empty(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
-fn labels<'a>(strings: &'a str, table: Table<'a>) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+fn labels<'a>(bytes: &'a [u8], table: Table<'a>) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
     table.rows().map(move |r| {
         (
-            abi::text(strings, r.span(abi::label::KEY)),
-            abi::text(strings, r.span(abi::label::VALUE)),
+            abi::text(bytes, r.span(abi::label::KEY)),
+            abi::text(bytes, r.span(abi::label::VALUE)),
         )
     })
 }
 
 fn frame_range<'a>(
-    strings: &'a str,
+    bytes: &'a [u8],
     frames: Table<'a>,
     start: u32,
     len: u32,
@@ -33,34 +29,28 @@ fn frame_range<'a>(
     frames
         .range(start, len)
         .rows()
-        .map(move |row| Frame { strings, row })
+        .map(move |row| Frame { bytes, row })
 }
 
-fn origin(word: u32) -> Origin {
-    match word {
-        1 => Origin::User,
-        2 => Origin::Flink,
-        3 => Origin::Jdk,
-        4 => Origin::Library,
-        _ => Origin::Unknown,
-    }
-}
+const EMPTY_ROW: Row<'static> = Row(&[]);
 
 /// A failure record.
 #[derive(Clone, Copy)]
 pub struct Failure<'a> {
-    rec: &'a wit::FailureRecord,
+    bytes: &'a [u8],
+    context: Row<'a>,
     throwables: Table<'a>,
     frames: Table<'a>,
     labels: Table<'a>,
 }
 
 impl<'a> Failure<'a> {
-    /// Wraps the raw WIT record.
-    pub fn new(rec: &'a wit::FailureRecord) -> Self {
-        let [throwables, frames, labels] = abi::split(&rec.tables, abi::FAILURE_TABLES);
+    /// Reads a failure record laid out as in `wit/classifier.wit`.
+    pub fn new(input: &'a [u32]) -> Self {
+        let [context, throwables, frames, labels] = abi::split::<4>(input);
         Failure {
-            rec,
+            bytes: abi::bytes(input),
+            context: context.row(0).unwrap_or(EMPTY_ROW),
             throwables,
             frames,
             labels,
@@ -110,14 +100,14 @@ impl<'a> Failure<'a> {
 
     /// Every frame of every throwable.
     pub fn frames(&self) -> impl Iterator<Item = Frame<'a>> + 'a {
-        frame_range(&self.rec.strings, self.frames, 0, u32::MAX)
+        frame_range(self.bytes, self.frames, 0, u32::MAX)
     }
 
     /// Where and when the failure happened.
     pub fn context(&self) -> Context<'a> {
         Context {
-            strings: &self.rec.strings,
-            raw: &self.rec.context,
+            bytes: self.bytes,
+            row: self.context,
         }
     }
 
@@ -128,12 +118,12 @@ impl<'a> Failure<'a> {
 
     /// Labels set by earlier filters, in the order they were set.
     pub fn labels(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        labels(&self.rec.strings, self.labels)
+        labels(self.bytes, self.labels)
     }
 
     /// The record was cut to the engine's size limits.
     pub fn is_truncated(&self) -> bool {
-        self.rec.truncated
+        self.context.word(abi::context::FLAGS) & abi::context::TRUNCATED != 0
     }
 }
 
@@ -147,7 +137,7 @@ pub struct Throwable<'a> {
 
 impl<'a> Throwable<'a> {
     fn text(&self, word: usize) -> &'a str {
-        abi::text(&self.failure.rec.strings, self.row.span(word))
+        abi::text(self.failure.bytes, self.row.span(word))
     }
 
     /// Position in the record (0 for the top-level exception).
@@ -183,7 +173,7 @@ impl<'a> Throwable<'a> {
             self.row.word(abi::throwable::FRAMES_START),
             self.row.word(abi::throwable::FRAMES_LEN),
         );
-        frame_range(&self.failure.rec.strings, self.failure.frames, start, len)
+        frame_range(self.failure.bytes, self.failure.frames, start, len)
     }
 
     /// The innermost frame: where it was thrown.
@@ -198,11 +188,7 @@ impl<'a> Throwable<'a> {
 
     /// How it hangs off its parent.
     pub fn relation(&self) -> Relation {
-        match self.row.word(abi::throwable::RELATION) {
-            1 => Relation::Cause,
-            2 => Relation::Suppressed,
-            _ => Relation::Root,
-        }
+        Relation::from_word(self.row.word(abi::throwable::RELATION))
     }
 
     /// `[CIRCULAR REFERENCE: ...]`: a repeat of an exception already in the chain.
@@ -242,24 +228,24 @@ impl<'a> Throwable<'a> {
 /// One stack frame.
 #[derive(Clone, Copy)]
 pub struct Frame<'a> {
-    strings: &'a str,
+    bytes: &'a [u8],
     row: Row<'a>,
 }
 
 impl<'a> Frame<'a> {
     /// Fully qualified declaring class.
     pub fn class_name(&self) -> &'a str {
-        abi::text(self.strings, self.row.span(abi::frame::CLASS))
+        abi::text(self.bytes, self.row.span(abi::frame::CLASS))
     }
 
     /// Method name.
     pub fn method(&self) -> &'a str {
-        abi::text(self.strings, self.row.span(abi::frame::METHOD))
+        abi::text(self.bytes, self.row.span(abi::frame::METHOD))
     }
 
     /// Source file, when known.
     pub fn file(&self) -> Option<&'a str> {
-        non_empty(abi::text(self.strings, self.row.span(abi::frame::FILE)))
+        non_empty(abi::text(self.bytes, self.row.span(abi::frame::FILE)))
     }
 
     /// Line number, when known.
@@ -274,7 +260,7 @@ impl<'a> Frame<'a> {
 
     /// Where the frame's code comes from.
     pub fn origin(&self) -> Origin {
-        origin(self.row.word(abi::frame::ORIGIN))
+        Origin::from_word(self.row.word(abi::frame::ORIGIN))
     }
 
     /// A lambda body or a lambda's generated class.
@@ -291,45 +277,55 @@ impl<'a> Frame<'a> {
 /// Where and when a failure happened.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
-    strings: &'a str,
-    raw: &'a wit::Context,
+    bytes: &'a [u8],
+    row: Row<'a>,
 }
 
 impl<'a> Context<'a> {
+    fn text(&self, word: usize) -> Option<&'a str> {
+        non_empty(abi::text(self.bytes, self.row.span(word)))
+    }
+    fn number(&self, word: usize) -> Option<u32> {
+        u32::try_from(self.row.word(word) as i32).ok()
+    }
     pub fn job_id(&self) -> Option<&'a str> {
-        non_empty(text(self.strings, self.raw.job_id))
+        self.text(abi::context::JOB_ID)
     }
     pub fn job_name(&self) -> Option<&'a str> {
-        non_empty(text(self.strings, self.raw.job_name))
+        self.text(abi::context::JOB_NAME)
     }
     pub fn task_name(&self) -> Option<&'a str> {
-        non_empty(text(self.strings, self.raw.task_name))
+        self.text(abi::context::TASK_NAME)
     }
     pub fn subtask_index(&self) -> Option<u32> {
-        u32::try_from(self.raw.subtask_index).ok()
+        self.number(abi::context::SUBTASK_INDEX)
     }
     pub fn attempt_number(&self) -> Option<u32> {
-        u32::try_from(self.raw.attempt_number).ok()
+        self.number(abi::context::ATTEMPT_NUMBER)
     }
     pub fn failure_type(&self) -> FailureType {
-        self.raw.failure_type
+        FailureType::from_word(self.row.word(abi::context::FAILURE_TYPE))
     }
     pub fn task_manager_id(&self) -> Option<&'a str> {
-        non_empty(text(self.strings, self.raw.task_manager_id))
+        self.text(abi::context::TASK_MANAGER_ID)
     }
     pub fn task_manager_host(&self) -> Option<&'a str> {
-        non_empty(text(self.strings, self.raw.task_manager_host))
+        self.text(abi::context::TASK_MANAGER_HOST)
     }
     /// Milliseconds since the Unix epoch in Flink's clock.
     pub fn timestamp_ms(&self) -> Option<i64> {
-        (self.raw.timestamp_ms >= 0).then_some(self.raw.timestamp_ms)
+        // An absent context row reads as zeroes: treat it as unknown too.
+        let ms = self.row.u64(abi::context::TIMESTAMP_MS) as i64;
+        (ms >= 0 && !self.row.0.is_empty()).then_some(ms)
     }
 }
 
 /// Thread stacks of a task that stopped making progress.
 #[derive(Clone, Copy)]
 pub struct Stuck<'a> {
-    raw: &'a wit::StuckSample,
+    bytes: &'a [u8],
+    context: Row<'a>,
+    progress: Row<'a>,
     threads: Table<'a>,
     frames: Table<'a>,
     locks: Table<'a>,
@@ -337,11 +333,13 @@ pub struct Stuck<'a> {
 }
 
 impl<'a> Stuck<'a> {
-    /// Wraps the raw WIT sample.
-    pub fn new(raw: &'a wit::StuckSample) -> Self {
-        let [threads, frames, locks, labels] = abi::split(&raw.tables, abi::STUCK_TABLES);
+    /// Reads a stuck sample laid out as in `wit/classifier.wit`.
+    pub fn new(input: &'a [u32]) -> Self {
+        let [context, progress, threads, frames, locks, labels] = abi::split::<6>(input);
         Stuck {
-            raw,
+            bytes: abi::bytes(input),
+            context: context.row(0).unwrap_or(EMPTY_ROW),
+            progress: progress.row(0).unwrap_or(EMPTY_ROW),
             threads,
             frames,
             locks,
@@ -369,21 +367,42 @@ impl<'a> Stuck<'a> {
     }
 
     /// Progress and load figures.
-    pub fn progress(&self) -> &'a wit::Progress {
-        &self.raw.progress
+    pub fn progress(&self) -> Progress {
+        use abi::progress::*;
+        let p = self.progress;
+        let known = !p.0.is_empty();
+        let ratio = |w| {
+            if known {
+                f32::from_bits(p.word(w))
+            } else {
+                -1.0
+            }
+        };
+        Progress {
+            stalled_ms: p.u64(STALLED_MS),
+            records_in: p.u64(RECORDS_IN),
+            records_out: p.u64(RECORDS_OUT),
+            backpressured_ratio: ratio(BACKPRESSURED_RATIO),
+            busy_ratio: ratio(BUSY_RATIO),
+            last_checkpoint_age_ms: if known {
+                p.u64(LAST_CHECKPOINT_AGE_MS) as i64
+            } else {
+                -1
+            },
+        }
     }
 
     /// Which task, where.
     pub fn context(&self) -> Context<'a> {
         Context {
-            strings: &self.raw.strings,
-            raw: &self.raw.context,
+            bytes: self.bytes,
+            row: self.context,
         }
     }
 
     /// The value an earlier filter set for `key`.
     pub fn label(&self, key: &str) -> Option<&'a str> {
-        labels(&self.raw.strings, self.labels)
+        labels(self.bytes, self.labels)
             .find(|(k, _)| *k == key)
             .map(|(_, v)| v)
     }
@@ -399,7 +418,7 @@ pub struct Thread<'a> {
 
 impl<'a> Thread<'a> {
     fn text(&self, word: usize) -> &'a str {
-        abi::text(&self.sample.raw.strings, self.row.span(word))
+        abi::text(self.sample.bytes, self.row.span(word))
     }
     pub fn name(&self) -> &'a str {
         self.text(abi::thread::NAME)
@@ -411,15 +430,7 @@ impl<'a> Thread<'a> {
         (id >= 0).then_some(id)
     }
     pub fn state(&self) -> ThreadState {
-        match self.row.word(abi::thread::STATE) {
-            0 => ThreadState::New,
-            1 => ThreadState::Runnable,
-            2 => ThreadState::Blocked,
-            3 => ThreadState::Waiting,
-            4 => ThreadState::TimedWaiting,
-            5 => ThreadState::Terminated,
-            _ => ThreadState::Unknown,
-        }
+        ThreadState::from_word(self.row.word(abi::thread::STATE))
     }
     pub fn is_task_thread(&self) -> bool {
         self.row.word(abi::thread::FLAGS) & abi::thread::TASK_THREAD != 0
@@ -430,7 +441,7 @@ impl<'a> Thread<'a> {
             self.row.word(abi::thread::FRAMES_START),
             self.row.word(abi::thread::FRAMES_LEN),
         );
-        frame_range(&self.sample.raw.strings, self.sample.frames, start, len)
+        frame_range(self.sample.bytes, self.sample.frames, start, len)
     }
     /// The lock it waits for.
     pub fn waiting_on(&self) -> Option<&'a str> {
@@ -443,7 +454,7 @@ impl<'a> Thread<'a> {
     }
     /// Locks it holds, with the depth of the frame that took each.
     pub fn locks_held(&self) -> impl Iterator<Item = (u32, &'a str)> + 'a {
-        let (strings, index) = (self.sample.raw.strings.as_str(), self.index);
+        let (bytes, index) = (self.sample.bytes, self.index);
         self.sample
             .locks
             .rows()
@@ -451,7 +462,7 @@ impl<'a> Thread<'a> {
             .map(move |l| {
                 (
                     l.word(abi::lock::DEPTH),
-                    abi::text(strings, l.span(abi::lock::LOCK)),
+                    abi::text(bytes, l.span(abi::lock::LOCK)),
                 )
             })
     }

@@ -77,7 +77,11 @@ pub fn encode(record: &FailureRecord, labels: &[(&str, &str)]) -> Vec<u32> {
     row[abi::context::SUBTASK_INDEX] = u32::MAX;
     row[abi::context::ATTEMPT_NUMBER] = u32::MAX;
     abi::put_u64(row, abi::context::TIMESTAMP_MS, u64::MAX);
-    row[abi::context::FLAGS] = if record.truncated { abi::context::TRUNCATED } else { 0 };
+    row[abi::context::FLAGS] = if record.truncated {
+        abi::context::TRUNCATED
+    } else {
+        0
+    };
     let mut buf = w.finish();
     if !labels.is_empty() {
         abi::append_labels(&mut buf, 3, labels.iter().copied());
