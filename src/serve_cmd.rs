@@ -17,7 +17,11 @@ use crate::data::{DataArg, parse_duration};
 #[derive(clap::Args)]
 pub struct Args {
     /// A Flink cluster's REST URL, optionally named: `http://jm:8081` or `prod=http://jm:8081` (repeatable).
-    #[arg(long = "flink", value_name = "[NAME=]URL", default_value = "http://localhost:8081")]
+    #[arg(
+        long = "flink",
+        value_name = "[NAME=]URL",
+        default_value = "http://localhost:8081"
+    )]
     flink: Vec<String>,
     /// Address of the REST API.
     #[arg(long, default_value = "127.0.0.1:7433")]

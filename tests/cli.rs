@@ -290,7 +290,11 @@ fn eval_scores_a_corpus_and_skips_bad_lines() {
     let text: String = std::fs::read_to_string(&all)
         .unwrap()
         .lines()
-        .filter(|l| FIRST.iter().any(|id| l.contains(&format!("\"id\": \"{id}\""))))
+        .filter(|l| {
+            FIRST
+                .iter()
+                .any(|id| l.contains(&format!("\"id\": \"{id}\"")))
+        })
         .map(|l| format!("{l}\n"))
         .collect();
     let n = text.lines().count();
