@@ -13,6 +13,10 @@
 //! category = "no-resources"
 //! ```
 //!
+//! The chain runs this component twice: first as `resource` with the table
+//! of out-of-resource conditions (heap, direct and metaspace OOM, killed
+//! containers, open files, full disks), then as `known-types`.
+//!
 //! Throwables are tried root cause first, then outwards (the innermost
 //! exception is the most specific account of what went wrong); for each,
 //! rules in table order. The first match decides blame and category.
@@ -64,3 +68,7 @@ faultline_sdk::filter!(KnownTypes);
 
 #[cfg(test)]
 mod tests;
+
+/// The `resource` entry of the chain runs this component with its own table.
+#[cfg(test)]
+mod resource_tests;
