@@ -1,101 +1,44 @@
-//! The enumerations of the contract (ordinals as in `wit/classifier.wit`)
-//! and a stuck task's progress figures.
+//! The enumerations of the contract, decoded from their ordinals (as in
+//! `wit/classifier.wit`) into the model's types, and a stuck task's progress figures.
 
-/// Where the code of a frame comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Origin {
-    /// Not known: no user classes were given and no configured package prefix matched.
-    Unknown,
-    /// The job's own code (the user jar or configured user packages).
-    User,
-    /// Apache Flink runtime and APIs, including its shaded dependencies.
-    Flink,
-    /// The Java platform: java.*, javax.*, jdk.*, sun.*.
-    Jdk,
-    /// A known third-party library (Kafka client, Hadoop, Kryo, Netty, ...).
-    Library,
-}
+pub use faultline_model::{FailureType, Origin, Relation, ThreadState};
 
-impl Origin {
-    pub(crate) fn from_word(w: u32) -> Origin {
-        match w {
-            1 => Origin::User,
-            2 => Origin::Flink,
-            3 => Origin::Jdk,
-            4 => Origin::Library,
-            _ => Origin::Unknown,
-        }
+pub(crate) fn origin(w: u32) -> Origin {
+    match w {
+        1 => Origin::User,
+        2 => Origin::Flink,
+        3 => Origin::Jdk,
+        4 => Origin::Library,
+        _ => Origin::Unknown,
     }
 }
 
-/// How a throwable hangs off its parent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Relation {
-    /// The top-level exception (always throwable 0).
-    Root,
-    /// The parent's `Caused by:`.
-    Cause,
-    /// One of the parent's `Suppressed:`.
-    Suppressed,
-}
-
-impl Relation {
-    pub(crate) fn from_word(w: u32) -> Relation {
-        match w {
-            1 => Relation::Cause,
-            2 => Relation::Suppressed,
-            _ => Relation::Root,
-        }
+pub(crate) fn relation(w: u32) -> Relation {
+    match w {
+        1 => Relation::Cause,
+        2 => Relation::Suppressed,
+        _ => Relation::Root,
     }
 }
 
-/// What kind of failure Flink reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FailureType {
-    /// Not reported by the source.
-    Unknown,
-    /// A job-wide failure (for example from the JobManager or a coordinator).
-    Global,
-    /// A failure of one task.
-    Task,
-    /// A TaskManager failure.
-    TaskManager,
-}
-
-impl FailureType {
-    pub(crate) fn from_word(w: u32) -> FailureType {
-        match w {
-            1 => FailureType::Global,
-            2 => FailureType::Task,
-            3 => FailureType::TaskManager,
-            _ => FailureType::Unknown,
-        }
+pub(crate) fn failure_type(w: u32) -> FailureType {
+    match w {
+        1 => FailureType::Global,
+        2 => FailureType::Task,
+        3 => FailureType::TaskManager,
+        _ => FailureType::Unknown,
     }
 }
 
-/// A Java thread state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ThreadState {
-    New,
-    Runnable,
-    Blocked,
-    Waiting,
-    TimedWaiting,
-    Terminated,
-    Unknown,
-}
-
-impl ThreadState {
-    pub(crate) fn from_word(w: u32) -> ThreadState {
-        match w {
-            0 => ThreadState::New,
-            1 => ThreadState::Runnable,
-            2 => ThreadState::Blocked,
-            3 => ThreadState::Waiting,
-            4 => ThreadState::TimedWaiting,
-            5 => ThreadState::Terminated,
-            _ => ThreadState::Unknown,
-        }
+pub(crate) fn thread_state(w: u32) -> ThreadState {
+    match w {
+        0 => ThreadState::New,
+        1 => ThreadState::Runnable,
+        2 => ThreadState::Blocked,
+        3 => ThreadState::Waiting,
+        4 => ThreadState::TimedWaiting,
+        5 => ThreadState::Terminated,
+        _ => ThreadState::Unknown,
     }
 }
 

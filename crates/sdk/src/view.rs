@@ -188,7 +188,7 @@ impl<'a> Throwable<'a> {
 
     /// How it hangs off its parent.
     pub fn relation(&self) -> Relation {
-        Relation::from_word(self.row.word(abi::throwable::RELATION))
+        crate::kinds::relation(self.row.word(abi::throwable::RELATION))
     }
 
     /// `[CIRCULAR REFERENCE: ...]`: a repeat of an exception already in the chain.
@@ -260,7 +260,7 @@ impl<'a> Frame<'a> {
 
     /// Where the frame's code comes from.
     pub fn origin(&self) -> Origin {
-        Origin::from_word(self.row.word(abi::frame::ORIGIN))
+        crate::kinds::origin(self.row.word(abi::frame::ORIGIN))
     }
 
     /// A lambda body or a lambda's generated class.
@@ -304,7 +304,7 @@ impl<'a> Context<'a> {
         self.number(abi::context::ATTEMPT_NUMBER)
     }
     pub fn failure_type(&self) -> FailureType {
-        FailureType::from_word(self.row.word(abi::context::FAILURE_TYPE))
+        crate::kinds::failure_type(self.row.word(abi::context::FAILURE_TYPE))
     }
     pub fn task_manager_id(&self) -> Option<&'a str> {
         self.text(abi::context::TASK_MANAGER_ID)
@@ -430,7 +430,7 @@ impl<'a> Thread<'a> {
         (id >= 0).then_some(id)
     }
     pub fn state(&self) -> ThreadState {
-        ThreadState::from_word(self.row.word(abi::thread::STATE))
+        crate::kinds::thread_state(self.row.word(abi::thread::STATE))
     }
     pub fn is_task_thread(&self) -> bool {
         self.row.word(abi::thread::FLAGS) & abi::thread::TASK_THREAD != 0
