@@ -3,12 +3,15 @@
 //! crashes, marks the job blind from its last good poll, and resumes without reporting
 //! anything twice.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
-use faultline_collector::{Classifier, ClusterConfig, Watcher};
+use common::classifier;
+use faultline_collector::{ClusterConfig, Watcher};
 use faultline_ledger::{Event, EventKind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -113,19 +116,6 @@ async fn server(mode: Arc<AtomicU8>) -> String {
         }
     });
     format!("http://{addr}")
-}
-
-fn classifier() -> Classifier {
-    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wasm-cache");
-    let engine = faultline_engine::Engine::new(faultline_engine::EngineConfig {
-        cache_dir: Some(cache),
-        ..faultline_engine::EngineConfig::default()
-    })
-    .expect("engine");
-    Classifier::new(
-        Arc::new(faultline_builtin::chain(&engine).expect("chain")),
-        Default::default(),
-    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,9 +1,11 @@
 //! The tracker on real Flink 2.3 REST responses (saved in crates/flink-rest/tests/data).
 
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
-use faultline_collector::{Classifier, JobTracker};
+use std::path::Path;
+
+use common::classifier;
+use faultline_collector::JobTracker;
 use faultline_flink_rest as rest;
 use faultline_ledger::{EventKind, ExecutionState, JobStatus};
 
@@ -13,19 +15,6 @@ fn sample<T: serde::de::DeserializeOwned>(name: &str) -> T {
         .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn classifier() -> Classifier {
-    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wasm-cache");
-    let engine = faultline_engine::Engine::new(faultline_engine::EngineConfig {
-        cache_dir: Some(cache),
-        ..faultline_engine::EngineConfig::default()
-    })
-    .expect("engine");
-    Classifier::new(
-        Arc::new(faultline_builtin::chain(&engine).expect("chain")),
-        Default::default(),
-    )
 }
 
 #[test]
