@@ -200,7 +200,8 @@ pub fn text(bytes: &[u8], (start, len): (u32, u32)) -> &str {
         return "";
     };
     let boundary = |b: Option<&u8>| b.is_none_or(|&b| (b as i8) >= -0x40);
-    if !s.is_empty() && !(boundary(s.first()) && boundary(bytes.get(start + s.len()))) {
+    let on_boundaries = boundary(s.first()) && boundary(bytes.get(start + s.len()));
+    if !s.is_empty() && !on_boundaries {
         return "";
     }
     if cfg!(debug_assertions) {

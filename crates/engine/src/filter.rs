@@ -108,7 +108,7 @@ impl Runner {
         let mut classify = |name: &str| -> Result<Func, SkipReason> {
             instance
                 .get_typed_func::<(&[u32],), (WasmList<u32>,)>(&mut store, name)
-                .map(|f| f.func().clone())
+                .map(|f| *f.func())
                 .map_err(not_world)
         };
         let (classify, classify_stuck) = (classify("classify")?, classify("classify-stuck")?);
