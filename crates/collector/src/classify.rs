@@ -48,20 +48,8 @@ impl Classifier {
             return true;
         }
         match faultline_stacktrace::parse(&failure.stacktrace, &self.rules) {
-            Ok(mut record) => {
-                record.context.failure_type = failure.failure_type;
-                record.context.task_name = failure.task.clone();
-                record.context.subtask_index = failure.subtask;
-                record.context.task_manager_id = failure.task_manager.clone();
-                let mut c = self.chain.classify(&record);
-                // Flink's own labels from other enrichers travel along, never overriding.
-                for (k, v) in flink_labels {
-                    c.labels.entry(k.clone()).or_insert_with(|| v.clone());
-                    c.provenance
-                        .entry(k.clone())
-                        .or_insert_with(|| "flink".to_owned());
-                }
-                failure.set_classification(&c);
+            Ok(record) => {
+                self.apply(failure, record, flink_labels);
                 true
             }
             Err(e) => {
@@ -77,13 +65,38 @@ impl Classifier {
         }
     }
 
+    /// Runs the chain on a parsed record of `failure` and takes its labels; Flink's own
+    /// labels from other enrichers travel along, never overriding.
+    fn apply(
+        &self,
+        failure: &mut Failure,
+        mut record: faultline_model::FailureRecord,
+        flink_labels: &BTreeMap<String, String>,
+    ) {
+        record.context.failure_type = failure.failure_type;
+        record.context.task_name = failure.task.clone();
+        record.context.subtask_index = failure.subtask;
+        record.context.task_manager_id = failure.task_manager.clone();
+        let mut c = self.chain.classify(&record);
+        for (k, v) in flink_labels {
+            c.labels.entry(k.clone()).or_insert_with(|| v.clone());
+            c.provenance
+                .entry(k.clone())
+                .or_insert_with(|| "flink".to_owned());
+        }
+        failure.set_classification(&c);
+    }
+
     /// Re-classifies a stored failure from its stack trace (for `faultline replay`);
     /// `false` (labels kept) when the text does not parse.
     pub fn reclassify(&self, failure: &mut Failure) -> bool {
-        if faultline_stacktrace::parse(&failure.stacktrace, &self.rules).is_err() {
-            return false;
+        match faultline_stacktrace::parse(&failure.stacktrace, &self.rules) {
+            Ok(record) => {
+                self.apply(failure, record, &BTreeMap::new());
+                true
+            }
+            Err(_) => false,
         }
-        self.classify(failure, &BTreeMap::new())
     }
 }
 
