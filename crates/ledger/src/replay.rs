@@ -46,6 +46,11 @@ pub struct ReplayDiff {
 
 type Owned = (String, Millis, Millis, Account);
 
+/// What replay keeps of a span: job, from, to, account.
+fn owned(s: &Span<'_>) -> Owned {
+    (s.job.to_owned(), s.from, s.to, s.account)
+}
+
 /// Replays `events` twice, as logged and with every failure passed through
 /// `reclassify` (which updates its labels), and reports the difference.
 pub fn replay(
@@ -69,17 +74,11 @@ pub fn replay(
             failures += 1;
             reclassify(f);
         }
-        before.ingest_with(ev, &mut |s: &Span<'_>| {
-            spans_a.push((s.job.to_owned(), s.from, s.to, s.account))
-        });
-        after.ingest_with(new, &mut |s: &Span<'_>| {
-            spans_b.push((s.job.to_owned(), s.from, s.to, s.account))
-        });
+        before.ingest_with(ev, &mut |s: &Span<'_>| spans_a.push(owned(s)));
+        after.ingest_with(new, &mut |s: &Span<'_>| spans_b.push(owned(s)));
     }
-    before
-        .finish_with(&mut |s: &Span<'_>| spans_a.push((s.job.to_owned(), s.from, s.to, s.account)));
-    after
-        .finish_with(&mut |s: &Span<'_>| spans_b.push((s.job.to_owned(), s.from, s.to, s.account)));
+    before.finish_with(&mut |s: &Span<'_>| spans_a.push(owned(s)));
+    after.finish_with(&mut |s: &Span<'_>| spans_b.push(owned(s)));
     spans_a.sort_by(|x, y| (&x.0, x.1).cmp(&(&y.0, y.1)));
     spans_b.sort_by(|x, y| (&x.0, x.1).cmp(&(&y.0, y.1)));
 
