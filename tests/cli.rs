@@ -311,10 +311,10 @@ fn eval_scores_a_corpus_and_skips_bad_lines() {
     assert_eq!(v["category_accuracy"], 1.0, "{v}");
     assert!(v["confusion"]["system"]["system"].as_u64().unwrap() >= 1);
 
-    // A wrong label, a garbage line and an unparsable trace: scored, skipped, skipped.
+    // A wrong label, a garbage line and a blank trace: scored, skipped, skipped.
     let mut bad_text = text.clone();
     bad_text.push_str("{not json\n");
-    bad_text.push_str("{\"stacktrace\": \"no exception here\", \"blame\": \"user\"}\n");
+    bad_text.push_str("{\"stacktrace\": \" \\n \", \"blame\": \"user\"}\n");
     bad_text = bad_text.replacen("\"blame\": \"dependency\"", "\"blame\": \"user\"", 1);
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(&bad, bad_text).unwrap();

@@ -47,7 +47,7 @@ impl Classifier {
             failure.filters.clear();
             return true;
         }
-        match faultline_stacktrace::parse(&failure.stacktrace, &self.rules) {
+        match faultline_stacktrace::parse_or_message(&failure.stacktrace, &self.rules) {
             Ok(record) => {
                 self.apply(failure, record, flink_labels);
                 true
@@ -90,7 +90,7 @@ impl Classifier {
     /// Re-classifies a stored failure from its stack trace (for `faultline replay`);
     /// `false` (labels kept) when the text does not parse.
     pub fn reclassify(&self, failure: &mut Failure) -> bool {
-        match faultline_stacktrace::parse(&failure.stacktrace, &self.rules) {
+        match faultline_stacktrace::parse_or_message(&failure.stacktrace, &self.rules) {
             Ok(record) => {
                 self.apply(failure, record, &BTreeMap::new());
                 true

@@ -105,7 +105,7 @@ pub fn evaluate_split(
         if split.is_some_and(|s| item.split.as_deref() != Some(s)) {
             continue;
         }
-        let record = match faultline_stacktrace::parse(&item.stacktrace, rules) {
+        let record = match faultline_stacktrace::parse_or_message(&item.stacktrace, rules) {
             Ok(record) => record,
             Err(e) => {
                 r.skipped.push(Skipped {

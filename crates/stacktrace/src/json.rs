@@ -72,10 +72,10 @@ fn history_entry(
     };
     let mut record = match text::parse_trace(stacktrace) {
         Ok(record) => record,
-        // No parsable trace: fall back to the exception's class name.
+        // No parsable trace: the exception's class name, else the text as a message.
         Err(ParseError::Empty | ParseError::NoException) => match str_field(&["exceptionName"]) {
             Some(name) => FailureRecord::single(name, None, Vec::new()),
-            None => return Err(ParseError::NoException),
+            None => crate::message_record(stacktrace)?,
         },
         Err(e) => return Err(e),
     };

@@ -67,8 +67,41 @@ pub fn parse_bytes(bytes: &[u8], rules: &OriginRules) -> Result<FailureRecord, P
     parse(decode(bytes)?, rules)
 }
 
+/// Like [`parse`], but text with no Java exception header is still a record:
+/// one throwable with no class whose message is the text (see
+/// [`message_record`]), so message rules can classify a failure reported as
+/// prose, such as YARN's container diagnostics or a client's error line.
+pub fn parse_or_message(text: &str, rules: &OriginRules) -> Result<FailureRecord, ParseError> {
+    match parse(text, rules) {
+        Err(ParseError::NoException) => message_record(text),
+        other => other,
+    }
+}
+
+/// A record of one throwable with an empty class and `text` (its non-blank
+/// lines, trimmed, joined by newlines) as message, cut to the default limits.
+pub fn message_record(text: &str) -> Result<FailureRecord, ParseError> {
+    if text.contains('\0') {
+        return Err(ParseError::NotText);
+    }
+    let message = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    if message.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    let mut record = FailureRecord::single("", Some(message), Vec::new());
+    record.truncate(&RecordLimits::default());
+    Ok(record)
+}
+
 /// Parses raw input: a JSON failure record, a JSON Flink exception-history
 /// entry (or corpus line) with a `stacktrace` field, or stack-trace text.
+/// Text (or a `stacktrace` field) with no Java exception is read as a
+/// message, as [`parse_or_message`] does.
 ///
 /// Input whose trimmed text starts with `{` is JSON (invalid JSON is a
 /// [`ParseError::Json`]); of JSON lines the first is read. An object with
@@ -89,7 +122,7 @@ pub fn parse_input(bytes: &[u8], rules: &OriginRules) -> Result<FailureRecord, P
     if trimmed.starts_with('{') {
         return json::parse_json(trimmed, rules);
     }
-    parse(text, rules)
+    parse_or_message(text, rules)
 }
 
 /// UTF-8 text without NUL bytes, without a leading BOM.

@@ -4,7 +4,9 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use faultline_model::{FailureRecord, FailureType, Origin, Relation};
-use faultline_stacktrace::{JarError, OriginRules, ParseError, parse, parse_bytes, parse_input};
+use faultline_stacktrace::{
+    JarError, OriginRules, ParseError, parse, parse_bytes, parse_input, parse_or_message,
+};
 use proptest::prelude::*;
 
 fn p(text: &str) -> FailureRecord {
@@ -536,8 +538,10 @@ fn json_history_entry() {
         Err(ParseError::Json(_))
     ));
     assert_eq!(
-        parse_input(br#"{"stacktrace": "nothing"}"#, &rules),
-        Err(ParseError::NoException)
+        parse_input(br#"{"stacktrace": "nothing"}"#, &rules).unwrap().throwables[0]
+            .message
+            .as_deref(),
+        Some("nothing")
     );
 
     // JSON lines: the first line is the record.
@@ -1015,6 +1019,40 @@ fn no_exception_still_refused() {
         parse("java -XX:+HeapDumpOnOutOfMemoryError -Xmx1g\n", &rules),
         Err(ParseError::NoException)
     );
+}
+
+#[test]
+fn no_exception_read_as_a_message_where_asked() {
+    let rules = OriginRules::default();
+    let yarn = "Container container_e07_1669378398064_0904_01_000002 marked as failed.\n Exit code:-103.\n\n[2023-08-01 18:17:56.141]Container killed on request. Exit code is 143\n";
+    let r = parse_or_message(yarn, &rules).unwrap();
+    r.validate().unwrap();
+    assert_eq!(r.throwables.len(), 1);
+    assert_eq!(r.throwables[0].class, "");
+    assert_eq!(
+        r.throwables[0].message.as_deref(),
+        Some("Container container_e07_1669378398064_0904_01_000002 marked as failed.\nExit code:-103.\n[2023-08-01 18:17:56.141]Container killed on request. Exit code is 143")
+    );
+    // Raw input reads the same way, as text or as a history entry's field.
+    assert_eq!(parse_input(yarn.as_bytes(), &rules).unwrap(), r);
+    let entry = serde_json::json!({"stacktrace": yarn, "timestamp": 7}).to_string();
+    let e = parse_input(entry.as_bytes(), &rules).unwrap();
+    assert_eq!(e.throwables, r.throwables);
+    assert_eq!(e.context.timestamp_ms, Some(7));
+    // A real trace is parsed as one; blank or binary input is still refused.
+    assert_eq!(
+        parse_or_message("java.lang.Error: x\n\tat a.B.c(B.java:1)", &rules)
+            .unwrap()
+            .throwables[0]
+            .class,
+        "java.lang.Error"
+    );
+    assert_eq!(parse_or_message(" \n\t\n", &rules), Err(ParseError::Empty));
+    assert_eq!(parse_or_message("a\0b", &rules), Err(ParseError::NotText));
+    // A huge message is cut to the record's limits.
+    let huge = "x".repeat(1 << 20);
+    let r = parse_or_message(&huge, &rules).unwrap();
+    assert!(r.truncated && r.throwables[0].message.as_ref().unwrap().len() <= 4096);
 }
 
 #[test]
