@@ -101,7 +101,7 @@ impl Dependency {
             {
                 return None;
             }
-            return Some(kit::rule_verdict(rule, t, Blame::Dependency, "dependency"));
+            return Some(kit::rule_verdict(rule, t, rule.blame.unwrap_or(Blame::Dependency)));
         }
         None
     }

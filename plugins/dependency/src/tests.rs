@@ -89,3 +89,24 @@ fn a_database_session_ended_by_the_server() {
     let t = format!("{JOB}Caused by: java.io.IOException: java.io.IOException: writing order 361 failed\n\tat com.acme.jobs.JdbcOrdersSink$OrderWriter.write(JdbcOrdersSink.java:79)\nCaused by: org.postgresql.util.PSQLException: org.postgresql.util.PSQLException: FATAL: terminating connection due to administrator command\n\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n");
     assert_eq!(run(&dep(), &t), want("dependency", "connection-reset"));
 }
+
+#[test]
+fn database_server_trouble() {
+    let pg = |m: &str| {
+        format!("org.postgresql.util.PSQLException: {m}\n\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n\tat com.acme.Sink.invoke(Sink.java:1)\n")
+    };
+    for (message, category) in [
+        ("FATAL: sorry, too many clients already", "jdbc"),
+        ("ERROR: cannot execute INSERT in a read-only transaction", "jdbc"),
+        ("ERROR: deadlock detected", "jdbc"),
+        ("ERROR: canceling statement due to statement timeout", "dependency-timeout"),
+        ("ERROR: canceling statement due to lock timeout", "dependency-timeout"),
+        ("FATAL: terminating connection due to administrator command", "connection-reset"),
+    ] {
+        assert_eq!(run(&dep(), &pg(message)), want("dependency", category), "{message}");
+    }
+    let t = "java.sql.SQLTransientConnectionException: (conn=12) Lock wait timeout exceeded; try restarting transaction\n\tat org.mariadb.jdbc.internal.util.exceptions.ExceptionFactory.createException(ExceptionFactory.java:79)\n";
+    assert_eq!(run(&dep(), t), want("dependency", "dependency-timeout"));
+    let t = "java.sql.SQLTimeoutException: (conn=9) Query execution was interrupted (max_statement_time exceeded)\n\tat org.mariadb.jdbc.internal.util.exceptions.ExceptionFactory.createException(ExceptionFactory.java:71)\n";
+    assert_eq!(run(&dep(), t), want("dependency", "dependency-timeout"));
+}

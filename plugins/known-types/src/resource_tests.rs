@@ -67,3 +67,12 @@ fn hdfs_space_quota_and_enomem() {
     let t = "java.io.IOException: Cannot run program \"bash\": error=12, Cannot allocate memory\n\tat java.lang.ProcessBuilder.start(ProcessBuilder.java:1048)\n";
     assert_eq!(run(&rs(), t), want("resource", "oom"));
 }
+
+#[test]
+fn a_database_out_of_disk_is_the_databases() {
+    let t = "java.sql.BatchUpdateException: Batch entry 0 INSERT INTO order_events VALUES (1, 'x') was aborted: ERROR: could not extend file \"pg_tblspc/16390/PG_15_202209061/16384/16391\": No space left on device\n\tat org.postgresql.jdbc.BatchResultHandler.handleError(BatchResultHandler.java:165)\n";
+    assert_eq!(run(&rs(), t), want("dependency", "jdbc"));
+    // The job's own disk stays a resource.
+    let t = "java.io.IOException: No space left on device\n\tat java.io.FileOutputStream.writeBytes(Native Method)\n";
+    assert_eq!(run(&rs(), t), want("resource", "disk-full"));
+}

@@ -146,3 +146,43 @@ fn a_leaked_user_class_loader() {
     let t = "java.lang.IllegalStateException: Trying to access closed classloader. Please check if you store classloaders directly or indirectly in static fields.\n\tat org.apache.flink.runtime.execution.librarycache.FlinkUserCodeClassLoaders$SafetyNetWrapperClassLoader.ensureInner(FlinkUserCodeClassLoaders.java:184)\n";
     assert_eq!(run(&kt(), t), want("user", "class-loading"));
 }
+
+#[test]
+fn database_servers_refusing_the_jobs_statement_or_data() {
+    // JDBC 4 drivers (MySQL, MariaDB) say the SQLState class by type.
+    for (class, category) in [
+        ("java.sql.SQLSyntaxErrorException", "user-config"),
+        ("java.sql.SQLInvalidAuthorizationSpecException", "user-config"),
+        ("com.mysql.jdbc.exceptions.jdbc4.MySQLSyntaxErrorException", "user-config"),
+        ("java.sql.SQLIntegrityConstraintViolationException", "user-code"),
+        ("java.sql.SQLDataException", "user-code"),
+        ("java.sql.DataTruncation", "user-code"),
+    ] {
+        let t = format!("{class}: (conn=7) something the server said\n\tat org.mariadb.jdbc.internal.util.exceptions.ExceptionFactory.createException(ExceptionFactory.java:62)\n");
+        assert_eq!(run(&kt(), &t), want("user", category), "{class}");
+    }
+    // PostgreSQL's driver has one type: the server's message says the class.
+    for (message, category) in [
+        ("ERROR: column \"tierr\" does not exist", "user-config"),
+        ("ERROR: permission denied for table order_events", "user-config"),
+        ("FATAL: no pg_hba.conf entry for host \"10.0.0.5\", user \"flink\", database \"orders\", no encryption", "user-config"),
+        ("The server does not support SSL.", "user-config"),
+        ("ERROR: duplicate key value violates unique constraint \"order_events_pkey\"", "user-code"),
+        ("ERROR: null value in column \"note\" of relation \"order_events\" violates not-null constraint", "user-code"),
+        ("ERROR: value too long for type character varying(8)", "user-code"),
+        ("ERROR: invalid input syntax for type integer: \"abc\"", "user-code"),
+    ] {
+        let t = format!("java.io.IOException: writing order 7 failed\n\tat com.acme.Sink.invoke(Sink.java:1)\nCaused by: org.postgresql.util.PSQLException: {message}\n\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n\t... 1 more\n");
+        assert_eq!(run(&kt(), &t), want("user", category), "{message}");
+    }
+    // The server's own trouble is not the job's: left to the dependency filter.
+    for message in [
+        "FATAL: sorry, too many clients already",
+        "ERROR: cannot execute INSERT in a read-only transaction",
+        "ERROR: canceling statement due to statement timeout",
+        "FATAL: terminating connection due to administrator command",
+    ] {
+        let t = format!("org.postgresql.util.PSQLException: {message}\n\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n");
+        assert_eq!(run(&kt(), &t), (None, None), "{message}");
+    }
+}

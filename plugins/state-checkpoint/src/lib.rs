@@ -65,16 +65,7 @@ impl Filter for StateCheckpoint {
             (STORAGE, Owner::Platform) => Blame::System,
             _ => rule.blame.unwrap_or(Blame::System),
         };
-        let v = kit::decide(
-            blame,
-            &rule.category,
-            format!(
-                "state-checkpoint: {} matches a {} rule",
-                t.simple_name(),
-                rule.category
-            ),
-        );
-        if rule.stop { v.stop() } else { v }
+        kit::rule_verdict(rule, &t, blame)
     }
 }
 

@@ -207,16 +207,18 @@ pub fn decide(blame: Blame, category: &str, reason: String) -> Verdict {
         .reason(reason)
 }
 
-/// The verdict of a matched rule; `default_blame` when the rule sets none.
-pub fn rule_verdict(rule: &Rule, t: &Throwable<'_>, default_blame: Blame, filter: &str) -> Verdict {
+/// The verdict of a matched rule with the `blame` the filter settled on
+/// (the rule's own, a default, or one set by configuration).
+pub fn rule_verdict(rule: &Rule, t: &Throwable<'_>, blame: Blame) -> Verdict {
+    // A record read from prose has a throwable without a class.
+    let what = match t.simple_name() {
+        "" => "the message",
+        name => name,
+    };
     let v = decide(
-        rule.blame.unwrap_or(default_blame),
+        blame,
         &rule.category,
-        format!(
-            "{filter}: {} matches a {} rule",
-            t.simple_name(),
-            rule.category
-        ),
+        format!("{what} matches a {} rule", rule.category),
     );
     if rule.stop { v.stop() } else { v }
 }
