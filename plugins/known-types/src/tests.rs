@@ -186,3 +186,18 @@ fn database_servers_refusing_the_jobs_statement_or_data() {
         assert_eq!(run(&kt(), &t), (None, None), "{message}");
     }
 }
+
+#[test]
+fn kafka_refusing_the_jobs_settings_or_records() {
+    for (t, category) in [
+        ("org.apache.kafka.common.errors.TopicAuthorizationException: Not authorized to access topics: [orders]", "user-config"),
+        ("org.apache.flink.kafka.shaded.org.apache.kafka.common.errors.GroupAuthorizationException: Not authorized to access group: g1", "user-config"),
+        ("org.apache.kafka.common.errors.RecordTooLargeException: The message is 1200000 bytes when serialized which is larger than 1048576, which is the value of the max.request.size configuration.", "user-config"),
+        ("org.apache.kafka.common.errors.SerializationException: Error deserializing key/value for partition orders-0 at offset 12", "serialization"),
+    ] {
+        assert_eq!(run(&kt(), &format!("{t}\n\tat org.apache.kafka.clients.producer.KafkaProducer.doSend(KafkaProducer.java:1)\n")), want("user", category), "{t}");
+    }
+    // Brokers that are down are the dependency filter's.
+    let t = "org.apache.kafka.common.errors.TimeoutException: Topic orders not present in metadata after 60000 ms.\n";
+    assert_eq!(run(&kt(), t), (None, None));
+}
