@@ -26,7 +26,7 @@ VOCAB = {
     "resource": ["oom-heap", "oom-direct", "oom-metaspace", "oom", "container-killed",
                  "too-many-open-files", "disk-full"],
     "dependency": ["connection-refused", "connection-reset", "dependency-timeout",
-                   "kafka", "jdbc", "http", "object-store", "dns"],
+                   "kafka", "jdbc", "http", "object-store", "dns", "service"],
     "unknown": ["unknown"],
 }
 REQUIRED = ["id", "stacktrace", "blame", "category", "source", "reason", "split"]

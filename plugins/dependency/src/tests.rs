@@ -110,3 +110,14 @@ fn database_server_trouble() {
     let t = "java.sql.SQLTimeoutException: (conn=9) Query execution was interrupted (max_statement_time exceeded)\n\tat org.mariadb.jdbc.internal.util.exceptions.ExceptionFactory.createException(ExceptionFactory.java:71)\n";
     assert_eq!(run(&dep(), t), want("dependency", "dependency-timeout"));
 }
+
+#[test]
+fn other_stores_and_brokers_the_job_uses() {
+    let t = "java.lang.RuntimeException: lookup failed\n\tat com.acme.Enrich.map(Enrich.java:40)\nCaused by: redis.clients.jedis.exceptions.JedisConnectionException: Could not get a resource from the pool\n\tat redis.clients.jedis.util.Pool.getResource(Pool.java:84)\n\tat com.acme.Enrich.map(Enrich.java:38)\n\t... 1 more\nCaused by: java.util.NoSuchElementException: Unable to validate object\n\tat org.apache.commons.pool2.impl.GenericObjectPool.borrowObject(GenericObjectPool.java:506)\n\t... 2 more\n";
+    assert_eq!(run(&dep(), t), want("dependency", "service"));
+    let t = "org.apache.hadoop.hbase.client.RetriesExhaustedException: Failed after attempts=36, exceptions: callTimeout=60000\n\tat org.apache.hadoop.hbase.client.RpcRetryingCallerImpl.callWithRetries(RpcRetryingCallerImpl.java:145)\n\tat com.acme.HBaseSink.invoke(HBaseSink.java:20)\n";
+    assert_eq!(run(&dep(), t), want("dependency", "service"));
+    // A more specific root cause wins over the client library's wrapper.
+    let t = "redis.clients.jedis.exceptions.JedisConnectionException: Failed to connect to any host resolved for DNS name.\n\tat redis.clients.jedis.DefaultJedisSocketFactory.connectToFirstSuccessfulHost(DefaultJedisSocketFactory.java:63)\nCaused by: java.net.ConnectException: Connection refused\n\tat sun.nio.ch.Net.connect0(Native Method)\n\t... 1 more\n";
+    assert_eq!(run(&dep(), t), want("dependency", "connection-refused"));
+}

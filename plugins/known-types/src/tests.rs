@@ -201,3 +201,15 @@ fn kafka_refusing_the_jobs_settings_or_records() {
     let t = "org.apache.kafka.common.errors.TimeoutException: Topic orders not present in metadata after 60000 ms.\n";
     assert_eq!(run(&kt(), t), (None, None));
 }
+
+#[test]
+fn other_stores_answering_that_the_job_asked_wrongly() {
+    for (t, category) in [
+        ("org.apache.hadoop.hbase.TableNotFoundException: orders:events", "user-config"),
+        ("redis.clients.jedis.exceptions.JedisDataException: NOAUTH Authentication required.", "user-config"),
+        ("redis.clients.jedis.exceptions.JedisDataException: WRONGTYPE Operation against a key holding the wrong kind of value", "user-code"),
+        ("com.mongodb.MongoWriteException: E11000 duplicate key error collection: shop.orders index: _id_ dup key: { _id: 7 }", "user-code"),
+    ] {
+        assert_eq!(run(&kt(), &format!("{t}\n\tat com.acme.Sink.invoke(Sink.java:1)\n")), want("user", category), "{t}");
+    }
+}
