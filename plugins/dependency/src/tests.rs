@@ -121,3 +121,9 @@ fn other_stores_and_brokers_the_job_uses() {
     let t = "redis.clients.jedis.exceptions.JedisConnectionException: Failed to connect to any host resolved for DNS name.\n\tat redis.clients.jedis.DefaultJedisSocketFactory.connectToFirstSuccessfulHost(DefaultJedisSocketFactory.java:63)\nCaused by: java.net.ConnectException: Connection refused\n\tat sun.nio.ch.Net.connect0(Native Method)\n\t... 1 more\n";
     assert_eq!(run(&dep(), t), want("dependency", "connection-refused"));
 }
+
+#[test]
+fn a_throttling_service_is_the_dependencys() {
+    let t = "java.io.IOException: Server returned HTTP response code: 429 for URL: http://api.acme/x\n\tat sun.net.www.protocol.http.HttpURLConnection.getInputStream0(HttpURLConnection.java:2000)\n\tat com.acme.Enrich.map(Enrich.java:40)\n";
+    assert_eq!(run(&dep(), t), want("dependency", "http"));
+}

@@ -213,3 +213,18 @@ fn other_stores_answering_that_the_job_asked_wrongly() {
         assert_eq!(run(&kt(), &format!("{t}\n\tat com.acme.Sink.invoke(Sink.java:1)\n")), want("user", category), "{t}");
     }
 }
+
+#[test]
+fn services_answering_the_request_is_not_allowed_or_malformed() {
+    for (t, category) in [
+        ("java.io.IOException: Server returned HTTP response code: 401 for URL: http://api.acme/x", "user-config"),
+        ("java.io.FileNotFoundException: http://api.acme/v1/rates", "user-config"),
+        ("com.amazonaws.services.s3.model.AmazonS3Exception: The specified bucket does not exist (Service: Amazon S3; Status Code: 404; Error Code: NoSuchBucket)", "user-config"),
+        ("org.apache.http.client.HttpResponseException: status code: 400, reason phrase: Bad Request", "user-code"),
+    ] {
+        assert_eq!(run(&kt(), &format!("{t}\n\tat com.acme.Enrich.map(Enrich.java:40)\n")), want("user", category), "{t}");
+    }
+    // A local file the job cannot find is not a web service's answer.
+    let t = "java.io.FileNotFoundException: /data/input.csv (No such file or directory)\n\tat java.io.FileInputStream.open0(Native Method)\n";
+    assert_eq!(run(&kt(), t), (None, None));
+}
