@@ -366,3 +366,29 @@ fn eval_split_selects_items_by_their_split_field() {
     ));
     assert_eq!(v["n"], 0, "{v}");
 }
+
+#[test]
+fn prose_and_long_python_tracebacks_are_classified() {
+    // YARN's diagnostics: no Java exception, classified by the message.
+    let yarn = b"Container [pid=122806,containerID=container_e10_01_000003] is running beyond physical memory limits. Current usage: 4.0 GB of 4 GB physical memory used. Killing container.\n";
+    let v = json(&faultline(&["classify", "--json", "-"], Some(yarn)));
+    assert_eq!(v["labels"]["blame"], "resource", "{v}");
+    assert_eq!(v["labels"]["category"], "container-killed", "{v}");
+
+    // A PyFlink UDF failing in the Python worker, its traceback longer than
+    // the record's message limit: the innermost frames at its end decide.
+    let mut t = String::from(
+        "java.lang.RuntimeException: Error received from SDK harness for instruction 2: Traceback (most recent call last):\n",
+    );
+    for i in 0..60 {
+        t.push_str(&format!("  File \"/usr/local/lib/python3.8/site-packages/apache_beam/runners/worker/bundle_processor.py\", line {}, in process_bundle\n    op.start()\n", 900 + i));
+    }
+    t.push_str("  File \"/usr/local/lib/python3.8/site-packages/pyflink/fn_execution/table/operations.py\", line 101, in process_element\n    return self.func(value)\n");
+    t.push_str("  File \"/tmp/python-dist-7f/python-files/udfs.py\", line 12, in eval\n    return int(s) / 0\nZeroDivisionError: division by zero\n\n");
+    t.push_str("\tat org.apache.beam.runners.fnexecution.control.FnApiControlClient$ResponseStreamObserver.onNext(FnApiControlClient.java:180)\n\tat org.apache.flink.streaming.api.runners.python.beam.BeamPythonFunctionRunner.finishBundle(BeamPythonFunctionRunner.java:381)\n");
+    assert!(t.len() > 8192);
+    let v = json(&faultline(&["classify", "--json", "-"], Some(t.as_bytes())));
+    assert_eq!(v["labels"]["blame"], "user", "{v}");
+    assert_eq!(v["labels"]["category"], "user-code", "{v}");
+    assert_eq!(v["labels"]["origin.frame"], "udfs.py:12 eval", "{v}");
+}

@@ -303,7 +303,7 @@ impl FailureRecord {
             }
             cut |= cut_text(&mut t.class, limits.max_text);
             if let Some(m) = &mut t.message {
-                cut |= cut_text(m, limits.max_text);
+                cut |= cut_middle(m, limits.max_text);
             }
             for f in &mut t.frames {
                 cut |= cut_text(&mut f.class, limits.max_text);
@@ -389,12 +389,43 @@ fn cut_text(s: &mut String, max: usize) -> bool {
     if s.len() <= max {
         return false;
     }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s.truncate(end);
+    s.truncate(floor_boundary(s, max));
     true
+}
+
+/// What replaces the middle of a message cut by [`cut_middle`].
+const CUT_MARK: &str = "\n[...]\n";
+
+/// Cuts a message to at most `max` bytes keeping a quarter from its start
+/// and the rest from its end: a long message's last lines (the innermost
+/// frames of a quoted Python traceback, a wrapped error's own words) say as
+/// much about the failure as its first.
+fn cut_middle(s: &mut String, max: usize) -> bool {
+    if s.len() <= max {
+        return false;
+    }
+    if max < 4 * CUT_MARK.len() {
+        return cut_text(s, max);
+    }
+    let room = max - CUT_MARK.len();
+    let head = floor_boundary(s, room / 4);
+    let mut tail = s.len() - (room - head);
+    while !s.is_char_boundary(tail) {
+        tail += 1;
+    }
+    let end = s[tail..].to_owned();
+    s.truncate(head);
+    s.push_str(CUT_MARK);
+    s.push_str(&end);
+    true
+}
+
+/// The largest char boundary of `s` at or below `at`.
+fn floor_boundary(s: &str, mut at: usize) -> usize {
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 #[cfg(test)]
@@ -460,10 +491,32 @@ mod tests {
 
     #[test]
     fn truncate_cuts_text_on_char_boundary() {
-        let mut r = FailureRecord::single("E", Some("é".repeat(5000)), vec![]);
+        let mut r = FailureRecord::single("é".repeat(5000), Some("é".repeat(5000)), vec![]);
         r.truncate(&RecordLimits::default());
+        let c = &r.throwables[0].class;
+        assert!(c.len() <= 4096 && c.chars().all(|c| c == 'é'));
         let m = r.throwables[0].message.as_ref().unwrap();
-        assert!(m.len() <= 4096 && m.chars().all(|c| c == 'é'));
+        let (head, tail) = m.split_once(CUT_MARK).unwrap();
+        assert!(m.len() <= 4096 && (head.len() + tail.len()) > 4000);
+        assert!(head.chars().chain(tail.chars()).all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn a_long_message_keeps_its_start_and_its_end() {
+        let lines: Vec<String> = (0..1000).map(|i| format!("line {i}")).collect();
+        let mut r = FailureRecord::single("E", Some(lines.join("\n")), vec![]);
+        r.truncate(&RecordLimits::default());
+        assert!(r.truncated);
+        let m = r.throwables[0].message.as_ref().unwrap();
+        assert!(m.len() <= 4096);
+        assert!(m.starts_with("line 0\nline 1\n") && m.ends_with("line 998\nline 999"));
+        assert!(m.contains(CUT_MARK));
+        // Tiny limits still hold.
+        for max in [0, 1, 5, 31, 32, 33] {
+            let mut r = FailureRecord::single("E", Some("é".repeat(100)), vec![]);
+            r.truncate(&RecordLimits { max_text: max, ..RecordLimits::default() });
+            assert!(r.throwables[0].message.as_ref().unwrap().len() <= max, "{max}");
+        }
     }
 
     #[test]

@@ -17,6 +17,10 @@
 //!   decides it blames the system: it is at least not the job's code.
 //! - A root cause without frames (Flink prints `... N more` only) is read
 //!   through its enclosing throwables.
+//! - A Python traceback quoted in a message (a PyFlink function failing in
+//!   the Python worker) is read first, the same way: its innermost frame in
+//!   neither PyFlink/Beam (`python-platform-paths`) nor the standard library
+//!   or installed packages (`python-library-paths`) is the job's code.
 
 use faultline_filter_kit::{self as kit};
 use faultline_sdk::{Blame, Failure, Filter, Frame, Origin, Throwable, Verdict};
@@ -65,6 +69,37 @@ pub struct Config {
     /// method), as `api-frames` lists known ones. 0 turns this off.
     #[serde(default)]
     pub called_api_depth: usize,
+    /// Path fragments of Python files that are PyFlink's or Beam's runtime.
+    #[serde(default)]
+    pub python_platform_paths: Vec<String>,
+    /// Path fragments of Python files of the standard library and installed
+    /// packages: no say, like a Java library's frames.
+    #[serde(default)]
+    pub python_library_paths: Vec<String>,
+}
+
+/// The first traceback in `message`, innermost frame first: each frame's
+/// file path, line and function. Python prints a chained exception's cause
+/// first, so the first traceback is the root cause's.
+fn python_frames(message: &str) -> Vec<(&str, &str, &str)> {
+    const HEADER: &str = "Traceback (most recent call last):";
+    let Some(at) = message.find(HEADER) else {
+        return Vec::new();
+    };
+    let block = &message[at + HEADER.len()..];
+    let block = block.find(HEADER).map_or(block, |end| &block[..end]);
+    let mut frames: Vec<_> = block
+        .lines()
+        .filter_map(|l| {
+            let rest = l.trim_start().strip_prefix("File \"")?;
+            let (path, rest) = rest.split_once('"')?;
+            let rest = rest.trim_start_matches(", line ");
+            let (line, func) = rest.split_once(", in ").unwrap_or((rest, ""));
+            Some((path, line.trim(), func.trim()))
+        })
+        .collect();
+    frames.reverse();
+    frames
 }
 
 fn yes() -> bool {
@@ -188,6 +223,9 @@ impl Filter for OriginFilter {
         let Some(root_cause) = chain.first() else {
             return Verdict::new();
         };
+        if let Some(v) = chain.iter().find_map(|t| self.python_traceback(t)) {
+            return v;
+        }
         if let Some(v) = self.conflicting_cast(root_cause) {
             return v;
         }
@@ -217,6 +255,33 @@ impl Filter for OriginFilter {
 }
 
 impl OriginFilter {
+    /// The verdict of a Python traceback in `t`'s message: its innermost
+    /// frame that is the job's (user) or PyFlink's (system).
+    fn python_traceback(&self, t: &Throwable<'_>) -> Option<Verdict> {
+        let has = |path: &str, fragments: &[String]| fragments.iter().any(|p| path.contains(p.as_str()));
+        let (path, line, func) = python_frames(t.message_or_empty())
+            .into_iter()
+            .find(|(path, _, _)| {
+                has(path, &self.0.python_platform_paths) || !has(path, &self.0.python_library_paths)
+            })?;
+        let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
+        let frame = format!("{file}:{line} {func}");
+        let v = if has(path, &self.0.python_platform_paths) {
+            kit::decide(
+                Blame::System,
+                "flink-runtime",
+                format!("origin: Python error thrown in PyFlink code {frame}"),
+            )
+        } else {
+            kit::decide(
+                Blame::User,
+                "user-code",
+                format!("origin: Python error thrown in user code {frame}"),
+            )
+        };
+        Some(v.label("origin.frame", frame))
+    }
+
     /// A `ClassCastException` between two classes of the same name (loaded
     /// twice) or between two platform classes (a library cannot mis-cast its
     /// own types unless two versions of it are on the classpath) is a

@@ -64,6 +64,8 @@ fn with_a_user_jar_unknown_is_not_user() {
         library_only_is_user: true,
         cast_platform_packages: vec![],
         called_api_depth: 0,
+        python_platform_paths: vec![],
+        python_library_paths: vec![],
     })
     .unwrap();
     let t = "java.lang.IllegalStateException: x\n\tat com.other.Lib.call(Lib.java:1)\n\tat com.acme.Job.map(Job.java:1)\n\tat org.apache.flink.streaming.api.operators.StreamMap.processElement(StreamMap.java:38)\n";
@@ -129,4 +131,26 @@ fn flink_code_the_job_called_directly_refused_the_call() {
     let t = "java.lang.IllegalStateException: Buffer pool is destroyed.\n\tat org.apache.flink.runtime.io.network.buffer.LocalBufferPool.requestMemorySegment(LocalBufferPool.java:1)\n\tat org.apache.flink.runtime.io.network.api.writer.RecordWriter.emit(RecordWriter.java:1)\n\tat org.apache.flink.streaming.runtime.io.RecordWriterOutput.collect(RecordWriterOutput.java:1)\n\tat com.acme.Job.map(Job.java:1)\n";
     assert_eq!(run(&generic, t), want("system", "flink-runtime"));
     assert_eq!(run(&origin(), t), want("system", "flink-runtime"));
+}
+
+const PY_HEAD: &str = "java.lang.RuntimeException: Error received from SDK harness for instruction 2: Traceback (most recent call last):\n  File \"/usr/local/lib/python3.8/site-packages/apache_beam/runners/worker/sdk_worker.py\", line 289, in _execute\n    response = task()\n  File \"/usr/local/lib/python3.8/site-packages/pyflink/fn_execution/table/operations.py\", line 101, in process_element\n    return self.func(value)\n";
+const PY_TAIL: &str = "\n\tat org.apache.beam.runners.fnexecution.control.FnApiControlClient$ResponseStreamObserver.onNext(FnApiControlClient.java:180)\n\tat org.apache.flink.streaming.api.runners.python.beam.BeamPythonFunctionRunner.finishBundle(BeamPythonFunctionRunner.java:381)\n";
+
+#[test]
+fn python_functions_are_blamed_by_their_traceback() {
+    // The job's UDF, below json from the standard library.
+    let t = format!("{PY_HEAD}  File \"/tmp/python-dist-7f/python-files/udfs.py\", line 12, in eval\n    return json.loads(s)\n  File \"/usr/lib/python3.8/json/__init__.py\", line 357, in loads\n    return _default_decoder.decode(s)\njson.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)\n{PY_TAIL}");
+    let rec = faultline_filter_kit::testing::record(&t);
+    let v = origin().classify(&Failure::new(&rec));
+    assert_eq!(decision(&v), want("user", "user-code"));
+    assert_eq!(
+        faultline_filter_kit::testing::labels(&v).get("origin.frame").map(String::as_str),
+        Some("udfs.py:12 eval")
+    );
+    // PyFlink's own coder failing: the platform.
+    let t = format!("{PY_HEAD}  File \"/usr/local/lib/python3.8/site-packages/pyflink/fn_execution/coder_impl_slow.py\", line 520, in encode_to_stream\n    out_stream.write_int64(value)\nTypeError: an integer is required\n{PY_TAIL}");
+    assert_eq!(run(&origin(), &t), want("system", "flink-runtime"));
+    // Without a traceback the Java frames decide as before.
+    let t = format!("java.lang.RuntimeException: Error received from SDK harness{PY_TAIL}");
+    assert_eq!(run(&origin(), &t), want("system", "flink-runtime"));
 }
