@@ -76,3 +76,9 @@ fn a_database_out_of_disk_is_the_databases() {
     let t = "java.io.IOException: No space left on device\n\tat java.io.FileOutputStream.writeBytes(Native Method)\n";
     assert_eq!(run(&rs(), t), want("resource", "disk-full"));
 }
+
+#[test]
+fn a_pod_evicted_for_memory_pressure() {
+    let t = "java.lang.Exception: The node was low on resource: memory. Container flink-main-container was using 4Gi, which exceeds its request of 2Gi.\n";
+    assert_eq!(run(&rs(), t), want("resource", "container-killed"));
+}

@@ -228,3 +228,9 @@ fn services_answering_the_request_is_not_allowed_or_malformed() {
     let t = "java.io.FileNotFoundException: /data/input.csv (No such file or directory)\n\tat java.io.FileInputStream.open0(Native Method)\n";
     assert_eq!(run(&kt(), t), (None, None));
 }
+
+#[test]
+fn missing_input_paths() {
+    let t = "org.apache.flink.runtime.JobException: Creating the input splits caused an error: File /data/in does not exist or the user running Flink ('flink') has insufficient permissions to access it.\n\tat org.apache.flink.runtime.executiongraph.ExecutionJobVertex.<init>(ExecutionJobVertex.java:260)\n";
+    assert_eq!(run(&kt(), t), want("user", "user-config"));
+}
