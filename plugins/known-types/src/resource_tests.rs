@@ -82,3 +82,9 @@ fn a_pod_evicted_for_memory_pressure() {
     let t = "java.lang.Exception: The node was low on resource: memory. Container flink-main-container was using 4Gi, which exceeds its request of 2Gi.\n";
     assert_eq!(run(&rs(), t), want("resource", "container-killed"));
 }
+
+#[test]
+fn heap_exhaustion_reworded_by_a_driver() {
+    let t = "java.sql.SQLException: Java heap space\n\tat com.mysql.cj.jdbc.exceptions.SQLError.createSQLException(SQLError.java:129)\n";
+    assert_eq!(run(&rs(), t), want("resource", "oom-heap"));
+}

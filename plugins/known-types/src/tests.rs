@@ -234,3 +234,19 @@ fn missing_input_paths() {
     let t = "org.apache.flink.runtime.JobException: Creating the input splits caused an error: File /data/in does not exist or the user running Flink ('flink') has insufficient permissions to access it.\n\tat org.apache.flink.runtime.executiongraph.ExecutionJobVertex.<init>(ExecutionJobVertex.java:260)\n";
     assert_eq!(run(&kt(), t), want("user", "user-config"));
 }
+
+#[test]
+fn formats_that_cannot_parse_the_jobs_records() {
+    let t = "org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParseException: Unrecognized token 'a': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (byte[])\"a\"; line: 1, column: 2]\n\tat org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser._constructError(JsonParser.java:2337)\n\tat org.apache.flink.formats.json.JsonRowDataDeserializationSchema.deserialize(JsonRowDataDeserializationSchema.java:1)\n";
+    assert_eq!(run(&kt(), t), want("user", "serialization"));
+    let t = "com.google.protobuf.InvalidProtocolBufferException: Protocol message contained an invalid tag (zero).\n\tat com.google.protobuf.CodedInputStream.readTag(CodedInputStream.java:1)\n";
+    assert_eq!(run(&kt(), t), want("user", "serialization"));
+}
+
+#[test]
+fn table_factories_missing_or_not_fitting() {
+    let t = "org.apache.flink.table.api.TableException: Could not instantiate the executor. Make sure a planner module is on the classpath\nCaused by: org.apache.flink.table.api.ValidationException: Could not find any factories that implement 'org.apache.flink.table.delegation.ExecutorFactory' in the classpath.\n\tat org.apache.flink.table.factories.FactoryUtil.discoverFactory(FactoryUtil.java:1)\n";
+    assert_eq!(run(&kt(), t), want("user", "class-loading"));
+    let t = "org.apache.flink.table.api.NoMatchingTableFactoryException: Could not find a suitable table factory for 'org.apache.flink.table.factories.TableSourceFactory' in\nthe classpath.\n\nReason: No factory supports all properties.\n\tat org.apache.flink.table.factories.TableFactoryService.filterBySupportedProperties(TableFactoryService.java:1)\n";
+    assert_eq!(run(&kt(), t), want("user", "user-config"));
+}
