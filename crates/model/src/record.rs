@@ -514,8 +514,14 @@ mod tests {
         // Tiny limits still hold.
         for max in [0, 1, 5, 31, 32, 33] {
             let mut r = FailureRecord::single("E", Some("é".repeat(100)), vec![]);
-            r.truncate(&RecordLimits { max_text: max, ..RecordLimits::default() });
-            assert!(r.throwables[0].message.as_ref().unwrap().len() <= max, "{max}");
+            r.truncate(&RecordLimits {
+                max_text: max,
+                ..RecordLimits::default()
+            });
+            assert!(
+                r.throwables[0].message.as_ref().unwrap().len() <= max,
+                "{max}"
+            );
         }
     }
 

@@ -538,7 +538,9 @@ fn json_history_entry() {
         Err(ParseError::Json(_))
     ));
     assert_eq!(
-        parse_input(br#"{"stacktrace": "nothing"}"#, &rules).unwrap().throwables[0]
+        parse_input(br#"{"stacktrace": "nothing"}"#, &rules)
+            .unwrap()
+            .throwables[0]
             .message
             .as_deref(),
         Some("nothing")
@@ -1031,7 +1033,9 @@ fn no_exception_read_as_a_message_where_asked() {
     assert_eq!(r.throwables[0].class, "");
     assert_eq!(
         r.throwables[0].message.as_deref(),
-        Some("Container container_e07_1669378398064_0904_01_000002 marked as failed.\nExit code:-103.\n[2023-08-01 18:17:56.141]Container killed on request. Exit code is 143")
+        Some(
+            "Container container_e07_1669378398064_0904_01_000002 marked as failed.\nExit code:-103.\n[2023-08-01 18:17:56.141]Container killed on request. Exit code is 143"
+        )
     );
     // Raw input reads the same way, as text or as a history entry's field.
     assert_eq!(parse_input(yarn.as_bytes(), &rules).unwrap(), r);

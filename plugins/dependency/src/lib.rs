@@ -101,7 +101,11 @@ impl Dependency {
             {
                 return None;
             }
-            return Some(kit::rule_verdict(rule, t, rule.blame.unwrap_or(Blame::Dependency)));
+            return Some(kit::rule_verdict(
+                rule,
+                t,
+                rule.blame.unwrap_or(Blame::Dependency),
+            ));
         }
         None
     }

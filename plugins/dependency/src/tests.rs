@@ -54,13 +54,19 @@ const JOB: &str = "org.apache.flink.runtime.JobException: Recovery is suppressed
 #[test]
 fn http_status_and_dropped_connections_of_the_jobs_clients() {
     // local-http-500: HttpURLConnection's wording of a 5xx answer.
-    let t = format!("{JOB}Caused by: java.io.IOException: Server returned HTTP response code: 500 for URL: http://127.0.0.1:40223/api/rates?currency=EUR\n\tat java.base/sun.net.www.protocol.http.HttpURLConnection.getInputStream0(HttpURLConnection.java:2037)\n\tat com.acme.jobs.Http500$Call.map(Http500.java:30)\n");
+    let t = format!(
+        "{JOB}Caused by: java.io.IOException: Server returned HTTP response code: 500 for URL: http://127.0.0.1:40223/api/rates?currency=EUR\n\tat java.base/sun.net.www.protocol.http.HttpURLConnection.getInputStream0(HttpURLConnection.java:2037)\n\tat com.acme.jobs.Http500$Call.map(Http500.java:30)\n"
+    );
     assert_eq!(run(&dep(), &t), want("dependency", "http"));
     // local-http-503: the job's own wording, with the 503 answer's header and body.
-    let t = format!("{JOB}Caused by: java.io.IOException: stock service http://127.0.0.1:40223/api/stock?sku=0 answered 503 (Retry-After: 30): {{\"error\":\"service unavailable\"}}\n\tat com.acme.jobs.Http503$Call.map(Http503.java:34)\n");
+    let t = format!(
+        "{JOB}Caused by: java.io.IOException: stock service http://127.0.0.1:40223/api/stock?sku=0 answered 503 (Retry-After: 30): {{\"error\":\"service unavailable\"}}\n\tat com.acme.jobs.Http503$Call.map(Http503.java:34)\n"
+    );
     assert_eq!(run(&dep(), &t), want("dependency", "http"));
     // local-empty-reply: java.net.http finds the connection closed before any header.
-    let t = format!("{JOB}Caused by: java.io.IOException: HTTP/1.1 header parser received no bytes\n\tat java.net.http/jdk.internal.net.http.HttpClientImpl.send(HttpClientImpl.java:591)\n\tat com.acme.jobs.EmptyReply$Call.map(EmptyReply.java:31)\nCaused by: java.io.EOFException: EOF reached while reading\n\tat java.net.http/jdk.internal.net.http.Http1AsyncReceiver$Http1TubeSubscriber.onComplete(Http1AsyncReceiver.java:596)\n");
+    let t = format!(
+        "{JOB}Caused by: java.io.IOException: HTTP/1.1 header parser received no bytes\n\tat java.net.http/jdk.internal.net.http.HttpClientImpl.send(HttpClientImpl.java:591)\n\tat com.acme.jobs.EmptyReply$Call.map(EmptyReply.java:31)\nCaused by: java.io.EOFException: EOF reached while reading\n\tat java.net.http/jdk.internal.net.http.Http1AsyncReceiver$Http1TubeSubscriber.onComplete(Http1AsyncReceiver.java:596)\n"
+    );
     assert_eq!(run(&dep(), &t), want("dependency", "connection-reset"));
     let t = "java.net.SocketException: Unexpected end of file from server\n\tat java.base/sun.net.www.http.HttpClient.parseHTTPHeader(HttpClient.java:903)\n\tat com.acme.Enrich.map(Enrich.java:1)\n";
     assert_eq!(run(&dep(), t), want("dependency", "connection-reset"));
@@ -69,41 +75,67 @@ fn http_status_and_dropped_connections_of_the_jobs_clients() {
 #[test]
 fn timeouts_of_http_clients_and_async_io() {
     // local-http-client-timeout: a java.net.http class, but a timeout first.
-    let t = format!("{JOB}Caused by: java.net.http.HttpTimeoutException: request timed out\n\tat java.net.http/jdk.internal.net.http.HttpClientImpl.send(HttpClientImpl.java:572)\n\tat com.acme.jobs.HttpClientTimeout$Call.map(HttpClientTimeout.java:31)\n");
+    let t = format!(
+        "{JOB}Caused by: java.net.http.HttpTimeoutException: request timed out\n\tat java.net.http/jdk.internal.net.http.HttpClientImpl.send(HttpClientImpl.java:572)\n\tat com.acme.jobs.HttpClientTimeout$Call.map(HttpClientTimeout.java:31)\n"
+    );
     assert_eq!(run(&dep(), &t), want("dependency", "dependency-timeout"));
     // local-async-timeout: AsyncWaitOperator times out the job's AsyncFunction.
-    let t = format!("{JOB}Caused by: java.lang.Exception: Could not complete the stream element: Record @ -9223372036854775808 : 0.\n\tat org.apache.flink.streaming.api.operators.async.AsyncWaitOperator$ResultHandler.completeExceptionally(AsyncWaitOperator.java:681)\n\tat org.apache.flink.streaming.api.functions.async.AsyncFunction.timeout(AsyncFunction.java:97)\nCaused by: java.util.concurrent.TimeoutException: Async function call has timed out.\n\t... 30 more\n");
+    let t = format!(
+        "{JOB}Caused by: java.lang.Exception: Could not complete the stream element: Record @ -9223372036854775808 : 0.\n\tat org.apache.flink.streaming.api.operators.async.AsyncWaitOperator$ResultHandler.completeExceptionally(AsyncWaitOperator.java:681)\n\tat org.apache.flink.streaming.api.functions.async.AsyncFunction.timeout(AsyncFunction.java:97)\nCaused by: java.util.concurrent.TimeoutException: Async function call has timed out.\n\t... 30 more\n"
+    );
     assert_eq!(run(&dep(), &t), want("dependency", "dependency-timeout"));
 }
 
 #[test]
 fn unresolved_address_is_dns() {
     // local-unknown-host-http: java.net.http says ConnectException, NIO says why.
-    let t = format!("{JOB}Caused by: java.net.ConnectException\n\tat java.net.http/jdk.internal.net.http.HttpClientImpl.send(HttpClientImpl.java:574)\n\tat com.acme.jobs.UnknownHostHttp$Call.map(UnknownHostHttp.java:31)\nCaused by: java.nio.channels.UnresolvedAddressException\n\tat java.base/sun.nio.ch.Net.checkAddress(Net.java:149)\n\t... 48 more\n");
+    let t = format!(
+        "{JOB}Caused by: java.net.ConnectException\n\tat java.net.http/jdk.internal.net.http.HttpClientImpl.send(HttpClientImpl.java:574)\n\tat com.acme.jobs.UnknownHostHttp$Call.map(UnknownHostHttp.java:31)\nCaused by: java.nio.channels.UnresolvedAddressException\n\tat java.base/sun.nio.ch.Net.checkAddress(Net.java:149)\n\t... 48 more\n"
+    );
     assert_eq!(run(&dep(), &t), want("dependency", "dns"));
 }
 
 #[test]
 fn a_database_session_ended_by_the_server() {
     // local-jdbc-backend-terminated: pg_terminate_backend under a running sink.
-    let t = format!("{JOB}Caused by: java.io.IOException: java.io.IOException: writing order 361 failed\n\tat com.acme.jobs.JdbcOrdersSink$OrderWriter.write(JdbcOrdersSink.java:79)\nCaused by: org.postgresql.util.PSQLException: org.postgresql.util.PSQLException: FATAL: terminating connection due to administrator command\n\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n");
+    let t = format!(
+        "{JOB}Caused by: java.io.IOException: java.io.IOException: writing order 361 failed\n\tat com.acme.jobs.JdbcOrdersSink$OrderWriter.write(JdbcOrdersSink.java:79)\nCaused by: org.postgresql.util.PSQLException: org.postgresql.util.PSQLException: FATAL: terminating connection due to administrator command\n\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n"
+    );
     assert_eq!(run(&dep(), &t), want("dependency", "connection-reset"));
 }
 
 #[test]
 fn database_server_trouble() {
     let pg = |m: &str| {
-        format!("org.postgresql.util.PSQLException: {m}\n\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n\tat com.acme.Sink.invoke(Sink.java:1)\n")
+        format!(
+            "org.postgresql.util.PSQLException: {m}\n\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n\tat com.acme.Sink.invoke(Sink.java:1)\n"
+        )
     };
     for (message, category) in [
         ("FATAL: sorry, too many clients already", "jdbc"),
-        ("ERROR: cannot execute INSERT in a read-only transaction", "jdbc"),
+        (
+            "ERROR: cannot execute INSERT in a read-only transaction",
+            "jdbc",
+        ),
         ("ERROR: deadlock detected", "jdbc"),
-        ("ERROR: canceling statement due to statement timeout", "dependency-timeout"),
-        ("ERROR: canceling statement due to lock timeout", "dependency-timeout"),
-        ("FATAL: terminating connection due to administrator command", "connection-reset"),
+        (
+            "ERROR: canceling statement due to statement timeout",
+            "dependency-timeout",
+        ),
+        (
+            "ERROR: canceling statement due to lock timeout",
+            "dependency-timeout",
+        ),
+        (
+            "FATAL: terminating connection due to administrator command",
+            "connection-reset",
+        ),
     ] {
-        assert_eq!(run(&dep(), &pg(message)), want("dependency", category), "{message}");
+        assert_eq!(
+            run(&dep(), &pg(message)),
+            want("dependency", category),
+            "{message}"
+        );
     }
     let t = "java.sql.SQLTransientConnectionException: (conn=12) Lock wait timeout exceeded; try restarting transaction\n\tat org.mariadb.jdbc.internal.util.exceptions.ExceptionFactory.createException(ExceptionFactory.java:79)\n";
     assert_eq!(run(&dep(), t), want("dependency", "dependency-timeout"));

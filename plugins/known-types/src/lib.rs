@@ -56,9 +56,11 @@ impl Filter for KnownTypes {
         }
         let chain = kit::root_first(failure);
         match kit::first_match(&self.0.rules, &chain) {
-            Some((rule, t)) => {
-                kit::rule_verdict(rule, &t, rule.blame.unwrap_or(faultline_sdk::Blame::Unknown))
-            }
+            Some((rule, t)) => kit::rule_verdict(
+                rule,
+                &t,
+                rule.blame.unwrap_or(faultline_sdk::Blame::Unknown),
+            ),
             None => Verdict::new(),
         }
     }

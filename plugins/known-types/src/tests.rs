@@ -91,20 +91,26 @@ const JOB: &str = "org.apache.flink.runtime.JobException: Recovery is suppressed
 #[test]
 fn a_lost_execution_is_rpc() {
     // local-big-accumulator: the final state update never reached the JobMaster.
-    let t = format!("{JOB}Caused by: org.apache.flink.util.FlinkException: Execution f9ce_cbc3_0_0 is unexpectedly no longer running on task executor 127.0.0.1:42987-bda5bc.\n\tat org.apache.flink.runtime.jobmaster.JobMaster$1.onMissingDeploymentsOf(JobMaster.java:299)\n");
+    let t = format!(
+        "{JOB}Caused by: org.apache.flink.util.FlinkException: Execution f9ce_cbc3_0_0 is unexpectedly no longer running on task executor 127.0.0.1:42987-bda5bc.\n\tat org.apache.flink.runtime.jobmaster.JobMaster$1.onMissingDeploymentsOf(JobMaster.java:299)\n"
+    );
     assert_eq!(run(&kt(), &t), want("system", "rpc"));
 }
 
 #[test]
 fn a_custom_partitioners_bad_channel() {
     // local-bad-partitioner: only Flink frames, the partitioner has returned.
-    let t = format!("{JOB}Caused by: java.lang.ArrayIndexOutOfBoundsException: Index 2 out of bounds for length 2\n\tat org.apache.flink.runtime.io.network.partition.BufferWritingResultPartition.emitRecord(BufferWritingResultPartition.java:166)\n\tat org.apache.flink.runtime.io.network.api.writer.RecordWriter.emit(RecordWriter.java:108)\n\tat org.apache.flink.runtime.io.network.api.writer.ChannelSelectorRecordWriter.emit(ChannelSelectorRecordWriter.java:55)\n");
+    let t = format!(
+        "{JOB}Caused by: java.lang.ArrayIndexOutOfBoundsException: Index 2 out of bounds for length 2\n\tat org.apache.flink.runtime.io.network.partition.BufferWritingResultPartition.emitRecord(BufferWritingResultPartition.java:166)\n\tat org.apache.flink.runtime.io.network.api.writer.RecordWriter.emit(RecordWriter.java:108)\n\tat org.apache.flink.runtime.io.network.api.writer.ChannelSelectorRecordWriter.emit(ChannelSelectorRecordWriter.java:55)\n"
+    );
     assert_eq!(run(&kt(), &t), want("user", "user-code"));
 }
 
 #[test]
 fn recursion_is_the_jobs_code() {
-    let t = format!("{JOB}Caused by: java.lang.StackOverflowError\n\tat java.base/java.util.HashMap.hash(HashMap.java:338)\n\tat java.base/java.util.HashMap.get(HashMap.java:556)\n");
+    let t = format!(
+        "{JOB}Caused by: java.lang.StackOverflowError\n\tat java.base/java.util.HashMap.hash(HashMap.java:338)\n\tat java.base/java.util.HashMap.get(HashMap.java:556)\n"
+    );
     assert_eq!(run(&kt(), &t), want("user", "user-code"));
 }
 
@@ -117,7 +123,9 @@ fn file_system_schemes_and_tls_endpoints() {
     let t = "org.apache.flink.client.program.ProgramInvocationException: The main method caused an error: Could not create committable serializer.\n\tat org.apache.flink.client.program.PackagedProgram.callMainMethod(PackagedProgram.java:376)\nCaused by: org.apache.flink.core.fs.UnsupportedFileSystemSchemeException: Could not find a file system implementation for scheme 's3'. The scheme is directly supported by Flink through the following plugin(s): flink-s3-fs-hadoop, flink-s3-fs-presto.\n\tat org.apache.flink.core.fs.FileSystem.getUnguardedFileSystem(FileSystem.java:564)\n";
     assert_eq!(run(&kt(), t), want("user", "user-config"));
     // local-tls-to-plain: https:// against a plain HTTP port.
-    let t = format!("{JOB}Caused by: javax.net.ssl.SSLException: Unrecognized SSL message, plaintext connection?\n\tat java.net.http/jdk.internal.net.http.HttpClientImpl.send(HttpClientImpl.java:585)\n\tat com.acme.jobs.TlsToPlain$Call.map(TlsToPlain.java:31)\n");
+    let t = format!(
+        "{JOB}Caused by: javax.net.ssl.SSLException: Unrecognized SSL message, plaintext connection?\n\tat java.net.http/jdk.internal.net.http.HttpClientImpl.send(HttpClientImpl.java:585)\n\tat com.acme.jobs.TlsToPlain$Call.map(TlsToPlain.java:31)\n"
+    );
     assert_eq!(run(&kt(), &t), want("user", "user-config"));
     // faq-dinky-hdfs-nameservice: an HA nameservice alias without its Hadoop configuration.
     let t = "java.io.IOException: Cannot instantiate file system for URI: hdfs://nameservice/flink/lib\nCaused by: java.lang.IllegalArgumentException: java.net.UnknownHostException: nameservice\n";
@@ -127,17 +135,23 @@ fn file_system_schemes_and_tls_endpoints() {
 #[test]
 fn a_lambda_class_kryo_cannot_find_is_left_to_serialization() {
     // local-kryo-lambda-field.
-    let t = format!("{JOB}Caused by: com.esotericsoftware.kryo.KryoException: Unable to find class: com.acme.jobs.KryoLambdaField$$Lambda$1062/0x00007fb41f741430\nSerialization trace:\nformat (com.acme.jobs.KryoLambdaField$Metric)\n\tat com.esotericsoftware.kryo.util.DefaultClassResolver.readName(DefaultClassResolver.java:182)\nCaused by: java.lang.ClassNotFoundException: com.acme.jobs.KryoLambdaField$$Lambda$1062/0x00007fb41f741430\n\tat java.base/java.lang.Class.forName0(Native Method)\n\t... 24 more\n");
+    let t = format!(
+        "{JOB}Caused by: com.esotericsoftware.kryo.KryoException: Unable to find class: com.acme.jobs.KryoLambdaField$$Lambda$1062/0x00007fb41f741430\nSerialization trace:\nformat (com.acme.jobs.KryoLambdaField$Metric)\n\tat com.esotericsoftware.kryo.util.DefaultClassResolver.readName(DefaultClassResolver.java:182)\nCaused by: java.lang.ClassNotFoundException: com.acme.jobs.KryoLambdaField$$Lambda$1062/0x00007fb41f741430\n\tat java.base/java.lang.Class.forName0(Native Method)\n\t... 24 more\n"
+    );
     assert_eq!(run(&kt(), &t), (None, None));
 }
 
 #[test]
 fn database_objects_the_job_names_and_partition_connections() {
     // local-jdbc-database-missing.
-    let t = format!("{JOB}Caused by: java.io.IOException: java.io.IOException: cannot open the orders database\n\tat com.acme.jobs.JdbcOrdersSink$OrderSink.createWriter(JdbcOrdersSink.java:45)\nCaused by: org.postgresql.util.PSQLException: org.postgresql.util.PSQLException: FATAL: database \"order\" does not exist\n\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n");
+    let t = format!(
+        "{JOB}Caused by: java.io.IOException: java.io.IOException: cannot open the orders database\n\tat com.acme.jobs.JdbcOrdersSink$OrderSink.createWriter(JdbcOrdersSink.java:45)\nCaused by: org.postgresql.util.PSQLException: org.postgresql.util.PSQLException: FATAL: database \"order\" does not exist\n\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n"
+    );
     assert_eq!(run(&kt(), &t), want("user", "user-config"));
     // local-batch-producer-tm-killed: the consumer's partition request.
-    let t = format!("{JOB}Caused by: org.apache.flink.runtime.io.network.partition.consumer.PartitionConnectionException: Connection for partition 52fe#0@5e79 not reachable.\n\tat org.apache.flink.runtime.io.network.partition.consumer.RemoteInputChannel.requestSubpartitions(RemoteInputChannel.java:226)\nCaused by: org.apache.flink.runtime.io.network.netty.exception.RemoteTransportException: Connecting to remote task manager '/127.0.0.1:38571 [ 127.0.0.1:34447-b1232c ] ' has failed. This might indicate that the remote task manager has been lost.\n\tat org.apache.flink.runtime.io.network.netty.PartitionRequestClientFactory.connect(PartitionRequestClientFactory.java:163)\nCaused by: java.net.ConnectException: finishConnect(..) failed: Connection refused\n\tat org.apache.flink.shaded.netty4.io.netty.channel.unix.Errors.newConnectException0(Errors.java:166)\n");
+    let t = format!(
+        "{JOB}Caused by: org.apache.flink.runtime.io.network.partition.consumer.PartitionConnectionException: Connection for partition 52fe#0@5e79 not reachable.\n\tat org.apache.flink.runtime.io.network.partition.consumer.RemoteInputChannel.requestSubpartitions(RemoteInputChannel.java:226)\nCaused by: org.apache.flink.runtime.io.network.netty.exception.RemoteTransportException: Connecting to remote task manager '/127.0.0.1:38571 [ 127.0.0.1:34447-b1232c ] ' has failed. This might indicate that the remote task manager has been lost.\n\tat org.apache.flink.runtime.io.network.netty.PartitionRequestClientFactory.connect(PartitionRequestClientFactory.java:163)\nCaused by: java.net.ConnectException: finishConnect(..) failed: Connection refused\n\tat org.apache.flink.shaded.netty4.io.netty.channel.unix.Errors.newConnectException0(Errors.java:166)\n"
+    );
     assert_eq!(run(&kt(), &t), want("system", "partition-not-found"));
 }
 
@@ -152,27 +166,58 @@ fn database_servers_refusing_the_jobs_statement_or_data() {
     // JDBC 4 drivers (MySQL, MariaDB) say the SQLState class by type.
     for (class, category) in [
         ("java.sql.SQLSyntaxErrorException", "user-config"),
-        ("java.sql.SQLInvalidAuthorizationSpecException", "user-config"),
-        ("com.mysql.jdbc.exceptions.jdbc4.MySQLSyntaxErrorException", "user-config"),
-        ("java.sql.SQLIntegrityConstraintViolationException", "user-code"),
+        (
+            "java.sql.SQLInvalidAuthorizationSpecException",
+            "user-config",
+        ),
+        (
+            "com.mysql.jdbc.exceptions.jdbc4.MySQLSyntaxErrorException",
+            "user-config",
+        ),
+        (
+            "java.sql.SQLIntegrityConstraintViolationException",
+            "user-code",
+        ),
         ("java.sql.SQLDataException", "user-code"),
         ("java.sql.DataTruncation", "user-code"),
     ] {
-        let t = format!("{class}: (conn=7) something the server said\n\tat org.mariadb.jdbc.internal.util.exceptions.ExceptionFactory.createException(ExceptionFactory.java:62)\n");
+        let t = format!(
+            "{class}: (conn=7) something the server said\n\tat org.mariadb.jdbc.internal.util.exceptions.ExceptionFactory.createException(ExceptionFactory.java:62)\n"
+        );
         assert_eq!(run(&kt(), &t), want("user", category), "{class}");
     }
     // PostgreSQL's driver has one type: the server's message says the class.
     for (message, category) in [
         ("ERROR: column \"tierr\" does not exist", "user-config"),
-        ("ERROR: permission denied for table order_events", "user-config"),
-        ("FATAL: no pg_hba.conf entry for host \"10.0.0.5\", user \"flink\", database \"orders\", no encryption", "user-config"),
+        (
+            "ERROR: permission denied for table order_events",
+            "user-config",
+        ),
+        (
+            "FATAL: no pg_hba.conf entry for host \"10.0.0.5\", user \"flink\", database \"orders\", no encryption",
+            "user-config",
+        ),
         ("The server does not support SSL.", "user-config"),
-        ("ERROR: duplicate key value violates unique constraint \"order_events_pkey\"", "user-code"),
-        ("ERROR: null value in column \"note\" of relation \"order_events\" violates not-null constraint", "user-code"),
-        ("ERROR: value too long for type character varying(8)", "user-code"),
-        ("ERROR: invalid input syntax for type integer: \"abc\"", "user-code"),
+        (
+            "ERROR: duplicate key value violates unique constraint \"order_events_pkey\"",
+            "user-code",
+        ),
+        (
+            "ERROR: null value in column \"note\" of relation \"order_events\" violates not-null constraint",
+            "user-code",
+        ),
+        (
+            "ERROR: value too long for type character varying(8)",
+            "user-code",
+        ),
+        (
+            "ERROR: invalid input syntax for type integer: \"abc\"",
+            "user-code",
+        ),
     ] {
-        let t = format!("java.io.IOException: writing order 7 failed\n\tat com.acme.Sink.invoke(Sink.java:1)\nCaused by: org.postgresql.util.PSQLException: {message}\n\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n\t... 1 more\n");
+        let t = format!(
+            "java.io.IOException: writing order 7 failed\n\tat com.acme.Sink.invoke(Sink.java:1)\nCaused by: org.postgresql.util.PSQLException: {message}\n\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n\t... 1 more\n"
+        );
         assert_eq!(run(&kt(), &t), want("user", category), "{message}");
     }
     // The server's own trouble is not the job's: left to the dependency filter.
@@ -182,7 +227,9 @@ fn database_servers_refusing_the_jobs_statement_or_data() {
         "ERROR: canceling statement due to statement timeout",
         "FATAL: terminating connection due to administrator command",
     ] {
-        let t = format!("org.postgresql.util.PSQLException: {message}\n\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n");
+        let t = format!(
+            "org.postgresql.util.PSQLException: {message}\n\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)\n"
+        );
         assert_eq!(run(&kt(), &t), (None, None), "{message}");
     }
 }
@@ -190,12 +237,33 @@ fn database_servers_refusing_the_jobs_statement_or_data() {
 #[test]
 fn kafka_refusing_the_jobs_settings_or_records() {
     for (t, category) in [
-        ("org.apache.kafka.common.errors.TopicAuthorizationException: Not authorized to access topics: [orders]", "user-config"),
-        ("org.apache.flink.kafka.shaded.org.apache.kafka.common.errors.GroupAuthorizationException: Not authorized to access group: g1", "user-config"),
-        ("org.apache.kafka.common.errors.RecordTooLargeException: The message is 1200000 bytes when serialized which is larger than 1048576, which is the value of the max.request.size configuration.", "user-config"),
-        ("org.apache.kafka.common.errors.SerializationException: Error deserializing key/value for partition orders-0 at offset 12", "serialization"),
+        (
+            "org.apache.kafka.common.errors.TopicAuthorizationException: Not authorized to access topics: [orders]",
+            "user-config",
+        ),
+        (
+            "org.apache.flink.kafka.shaded.org.apache.kafka.common.errors.GroupAuthorizationException: Not authorized to access group: g1",
+            "user-config",
+        ),
+        (
+            "org.apache.kafka.common.errors.RecordTooLargeException: The message is 1200000 bytes when serialized which is larger than 1048576, which is the value of the max.request.size configuration.",
+            "user-config",
+        ),
+        (
+            "org.apache.kafka.common.errors.SerializationException: Error deserializing key/value for partition orders-0 at offset 12",
+            "serialization",
+        ),
     ] {
-        assert_eq!(run(&kt(), &format!("{t}\n\tat org.apache.kafka.clients.producer.KafkaProducer.doSend(KafkaProducer.java:1)\n")), want("user", category), "{t}");
+        assert_eq!(
+            run(
+                &kt(),
+                &format!(
+                    "{t}\n\tat org.apache.kafka.clients.producer.KafkaProducer.doSend(KafkaProducer.java:1)\n"
+                )
+            ),
+            want("user", category),
+            "{t}"
+        );
     }
     // Brokers that are down are the dependency filter's.
     let t = "org.apache.kafka.common.errors.TimeoutException: Topic orders not present in metadata after 60000 ms.\n";
@@ -205,24 +273,62 @@ fn kafka_refusing_the_jobs_settings_or_records() {
 #[test]
 fn other_stores_answering_that_the_job_asked_wrongly() {
     for (t, category) in [
-        ("org.apache.hadoop.hbase.TableNotFoundException: orders:events", "user-config"),
-        ("redis.clients.jedis.exceptions.JedisDataException: NOAUTH Authentication required.", "user-config"),
-        ("redis.clients.jedis.exceptions.JedisDataException: WRONGTYPE Operation against a key holding the wrong kind of value", "user-code"),
-        ("com.mongodb.MongoWriteException: E11000 duplicate key error collection: shop.orders index: _id_ dup key: { _id: 7 }", "user-code"),
+        (
+            "org.apache.hadoop.hbase.TableNotFoundException: orders:events",
+            "user-config",
+        ),
+        (
+            "redis.clients.jedis.exceptions.JedisDataException: NOAUTH Authentication required.",
+            "user-config",
+        ),
+        (
+            "redis.clients.jedis.exceptions.JedisDataException: WRONGTYPE Operation against a key holding the wrong kind of value",
+            "user-code",
+        ),
+        (
+            "com.mongodb.MongoWriteException: E11000 duplicate key error collection: shop.orders index: _id_ dup key: { _id: 7 }",
+            "user-code",
+        ),
     ] {
-        assert_eq!(run(&kt(), &format!("{t}\n\tat com.acme.Sink.invoke(Sink.java:1)\n")), want("user", category), "{t}");
+        assert_eq!(
+            run(
+                &kt(),
+                &format!("{t}\n\tat com.acme.Sink.invoke(Sink.java:1)\n")
+            ),
+            want("user", category),
+            "{t}"
+        );
     }
 }
 
 #[test]
 fn services_answering_the_request_is_not_allowed_or_malformed() {
     for (t, category) in [
-        ("java.io.IOException: Server returned HTTP response code: 401 for URL: http://api.acme/x", "user-config"),
-        ("java.io.FileNotFoundException: http://api.acme/v1/rates", "user-config"),
-        ("com.amazonaws.services.s3.model.AmazonS3Exception: The specified bucket does not exist (Service: Amazon S3; Status Code: 404; Error Code: NoSuchBucket)", "user-config"),
-        ("org.apache.http.client.HttpResponseException: status code: 400, reason phrase: Bad Request", "user-code"),
+        (
+            "java.io.IOException: Server returned HTTP response code: 401 for URL: http://api.acme/x",
+            "user-config",
+        ),
+        (
+            "java.io.FileNotFoundException: http://api.acme/v1/rates",
+            "user-config",
+        ),
+        (
+            "com.amazonaws.services.s3.model.AmazonS3Exception: The specified bucket does not exist (Service: Amazon S3; Status Code: 404; Error Code: NoSuchBucket)",
+            "user-config",
+        ),
+        (
+            "org.apache.http.client.HttpResponseException: status code: 400, reason phrase: Bad Request",
+            "user-code",
+        ),
     ] {
-        assert_eq!(run(&kt(), &format!("{t}\n\tat com.acme.Enrich.map(Enrich.java:40)\n")), want("user", category), "{t}");
+        assert_eq!(
+            run(
+                &kt(),
+                &format!("{t}\n\tat com.acme.Enrich.map(Enrich.java:40)\n")
+            ),
+            want("user", category),
+            "{t}"
+        );
     }
     // A local file the job cannot find is not a web service's answer.
     let t = "java.io.FileNotFoundException: /data/input.csv (No such file or directory)\n\tat java.io.FileInputStream.open0(Native Method)\n";

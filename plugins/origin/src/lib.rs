@@ -258,12 +258,15 @@ impl OriginFilter {
     /// The verdict of a Python traceback in `t`'s message: its innermost
     /// frame that is the job's (user) or PyFlink's (system).
     fn python_traceback(&self, t: &Throwable<'_>) -> Option<Verdict> {
-        let has = |path: &str, fragments: &[String]| fragments.iter().any(|p| path.contains(p.as_str()));
-        let (path, line, func) = python_frames(t.message_or_empty())
-            .into_iter()
-            .find(|(path, _, _)| {
-                has(path, &self.0.python_platform_paths) || !has(path, &self.0.python_library_paths)
-            })?;
+        let has =
+            |path: &str, fragments: &[String]| fragments.iter().any(|p| path.contains(p.as_str()));
+        let (path, line, func) =
+            python_frames(t.message_or_empty())
+                .into_iter()
+                .find(|(path, _, _)| {
+                    has(path, &self.0.python_platform_paths)
+                        || !has(path, &self.0.python_library_paths)
+                })?;
         let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
         let frame = format!("{file}:{line} {func}");
         let v = if has(path, &self.0.python_platform_paths) {

@@ -123,7 +123,8 @@ fn process_function_contexts_are_apis_the_job_calls() {
 fn flink_code_the_job_called_directly_refused_the_call() {
     // local-non-keyed-timer's frames, with no api-frames listed: the context
     // method is one Flink frame above the job's processElement.
-    let config: super::Config = serde_json::from_value(serde_json::json!({"called-api-depth": 2})).unwrap();
+    let config: super::Config =
+        serde_json::from_value(serde_json::json!({"called-api-depth": 2})).unwrap();
     let generic = OriginFilter::new(config).unwrap();
     let t = "java.lang.UnsupportedOperationException: Setting timers is only supported on a keyed streams.\n\tat org.apache.flink.streaming.api.operators.ProcessOperator$ContextImpl.registerProcessingTimeTimer(ProcessOperator.java:116)\n\tat com.acme.jobs.NonKeyedTimer$Timeout.processElement(NonKeyedTimer.java:13)\n\tat org.apache.flink.streaming.api.operators.ProcessOperator.processElement(ProcessOperator.java:64)\n";
     assert_eq!(run(&generic, t), want("user", "user-code"));
@@ -139,16 +140,22 @@ const PY_TAIL: &str = "\n\tat org.apache.beam.runners.fnexecution.control.FnApiC
 #[test]
 fn python_functions_are_blamed_by_their_traceback() {
     // The job's UDF, below json from the standard library.
-    let t = format!("{PY_HEAD}  File \"/tmp/python-dist-7f/python-files/udfs.py\", line 12, in eval\n    return json.loads(s)\n  File \"/usr/lib/python3.8/json/__init__.py\", line 357, in loads\n    return _default_decoder.decode(s)\njson.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)\n{PY_TAIL}");
+    let t = format!(
+        "{PY_HEAD}  File \"/tmp/python-dist-7f/python-files/udfs.py\", line 12, in eval\n    return json.loads(s)\n  File \"/usr/lib/python3.8/json/__init__.py\", line 357, in loads\n    return _default_decoder.decode(s)\njson.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)\n{PY_TAIL}"
+    );
     let rec = faultline_filter_kit::testing::record(&t);
     let v = origin().classify(&Failure::new(&rec));
     assert_eq!(decision(&v), want("user", "user-code"));
     assert_eq!(
-        faultline_filter_kit::testing::labels(&v).get("origin.frame").map(String::as_str),
+        faultline_filter_kit::testing::labels(&v)
+            .get("origin.frame")
+            .map(String::as_str),
         Some("udfs.py:12 eval")
     );
     // PyFlink's own coder failing: the platform.
-    let t = format!("{PY_HEAD}  File \"/usr/local/lib/python3.8/site-packages/pyflink/fn_execution/coder_impl_slow.py\", line 520, in encode_to_stream\n    out_stream.write_int64(value)\nTypeError: an integer is required\n{PY_TAIL}");
+    let t = format!(
+        "{PY_HEAD}  File \"/usr/local/lib/python3.8/site-packages/pyflink/fn_execution/coder_impl_slow.py\", line 520, in encode_to_stream\n    out_stream.write_int64(value)\nTypeError: an integer is required\n{PY_TAIL}"
+    );
     assert_eq!(run(&origin(), &t), want("system", "flink-runtime"));
     // Without a traceback the Java frames decide as before.
     let t = format!("java.lang.RuntimeException: Error received from SDK harness{PY_TAIL}");

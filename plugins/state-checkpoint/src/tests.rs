@@ -39,11 +39,24 @@ fn a_declined_checkpoint_with_a_reason_below_is_not_a_timeout() {
 
 #[test]
 fn storage_reasons_quoted_by_the_tolerable_failure_wrapper() {
-    let wrap = |reason: &str| format!("org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy\n\tat org.apache.flink.runtime.scheduler.UpdateSchedulerNgOnInternalFailuresListener.notifyGlobalFailure(UpdateSchedulerNgOnInternalFailuresListener.java:57)\nCaused by: org.apache.flink.util.FlinkRuntimeException: Exceeded checkpoint tolerable failure threshold. The latest checkpoint failed due to {reason}, view the Checkpoint History tab or the Job Manager log to find out why continuous checkpoints failed.\n\tat org.apache.flink.runtime.checkpoint.CheckpointFailureManager.checkFailureAgainstCounter(CheckpointFailureManager.java:212)\n");
+    let wrap = |reason: &str| {
+        format!(
+            "org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy\n\tat org.apache.flink.runtime.scheduler.UpdateSchedulerNgOnInternalFailuresListener.notifyGlobalFailure(UpdateSchedulerNgOnInternalFailuresListener.java:57)\nCaused by: org.apache.flink.util.FlinkRuntimeException: Exceeded checkpoint tolerable failure threshold. The latest checkpoint failed due to {reason}, view the Checkpoint History tab or the Job Manager log to find out why continuous checkpoints failed.\n\tat org.apache.flink.runtime.checkpoint.CheckpointFailureManager.checkFailureAgainstCounter(CheckpointFailureManager.java:212)\n"
+        )
+    };
     // local-checkpoint-dir-removed, local-checkpoint-metadata-disk-full.
-    for reason in ["An Exception occurred while triggering the checkpoint. IO-problem detected.", "Failure to finalize checkpoint."] {
-        assert_eq!(run(&sc(), &wrap(reason)), want("system", "checkpoint-storage"));
+    for reason in [
+        "An Exception occurred while triggering the checkpoint. IO-problem detected.",
+        "Failure to finalize checkpoint.",
+    ] {
+        assert_eq!(
+            run(&sc(), &wrap(reason)),
+            want("system", "checkpoint-storage")
+        );
     }
     // local-checkpoint-expired.
-    assert_eq!(run(&sc(), &wrap("Checkpoint expired before completing.")), want("system", "checkpoint-timeout"));
+    assert_eq!(
+        run(&sc(), &wrap("Checkpoint expired before completing.")),
+        want("system", "checkpoint-timeout")
+    );
 }
