@@ -76,6 +76,22 @@ pub struct Config {
     /// packages: no say, like a Java library's frames.
     #[serde(default)]
     pub python_library_paths: Vec<String>,
+    /// Path fragments of PyFlink's coders: a value the job's function
+    /// returned that does not fit its declared type fails there.
+    #[serde(default)]
+    pub python_coder_paths: Vec<String>,
+}
+
+/// Whether a Python file `path` is under one of `fragments` (each a
+/// relative path such as `pyflink/`): at its start, as Cython frames print
+/// it, or after a `/`.
+fn python_path_in(path: &str, fragments: &[String]) -> bool {
+    fragments.iter().any(|f| {
+        path.starts_with(f.as_str())
+            || path
+                .match_indices(f.as_str())
+                .any(|(i, _)| path[..i].ends_with('/'))
+    })
 }
 
 /// The first traceback in `message`, innermost frame first: each frame's
@@ -258,18 +274,25 @@ impl OriginFilter {
     /// The verdict of a Python traceback in `t`'s message: its innermost
     /// frame that is the job's (user) or PyFlink's (system).
     fn python_traceback(&self, t: &Throwable<'_>) -> Option<Verdict> {
-        let has =
-            |path: &str, fragments: &[String]| fragments.iter().any(|p| path.contains(p.as_str()));
+        let c = &self.0;
         let (path, line, func) =
             python_frames(t.message_or_empty())
                 .into_iter()
                 .find(|(path, _, _)| {
-                    has(path, &self.0.python_platform_paths)
-                        || !has(path, &self.0.python_library_paths)
+                    python_path_in(path, &c.python_platform_paths)
+                        || !python_path_in(path, &c.python_library_paths)
                 })?;
         let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
         let frame = format!("{file}:{line} {func}");
-        let v = if has(path, &self.0.python_platform_paths) {
+        let v = if python_path_in(path, &c.python_coder_paths) {
+            kit::decide(
+                Blame::User,
+                "serialization",
+                format!(
+                    "origin: a value of the job's Python function does not fit its declared type ({frame})"
+                ),
+            )
+        } else if python_path_in(path, &c.python_platform_paths) {
             kit::decide(
                 Blame::System,
                 "flink-runtime",

@@ -66,6 +66,7 @@ fn with_a_user_jar_unknown_is_not_user() {
         called_api_depth: 0,
         python_platform_paths: vec![],
         python_library_paths: vec![],
+        python_coder_paths: vec![],
     })
     .unwrap();
     let t = "java.lang.IllegalStateException: x\n\tat com.other.Lib.call(Lib.java:1)\n\tat com.acme.Job.map(Job.java:1)\n\tat org.apache.flink.streaming.api.operators.StreamMap.processElement(StreamMap.java:38)\n";
@@ -152,9 +153,14 @@ fn python_functions_are_blamed_by_their_traceback() {
             .map(String::as_str),
         Some("udfs.py:12 eval")
     );
-    // PyFlink's own coder failing: the platform.
+    // PyFlink's coder refusing the function's value: its declared type.
     let t = format!(
-        "{PY_HEAD}  File \"/usr/local/lib/python3.8/site-packages/pyflink/fn_execution/coder_impl_slow.py\", line 520, in encode_to_stream\n    out_stream.write_int64(value)\nTypeError: an integer is required\n{PY_TAIL}"
+        "{PY_HEAD}  File \"pyflink/fn_execution/coder_impl_fast.pyx\", line 539, in pyflink.fn_execution.coder_impl_fast.BigIntCoderImpl.encode_to_stream\nTypeError: an integer is required\n{PY_TAIL}"
+    );
+    assert_eq!(run(&origin(), &t), want("user", "serialization"));
+    // PyFlink's runtime failing on its own (a Cython frame, relative path): the platform.
+    let t = format!(
+        "{PY_HEAD}  File \"pyflink/fn_execution/beam/beam_operations_fast.pyx\", line 97, in pyflink.fn_execution.beam.beam_operations_fast.NetworkOutputProcessor.process_outputs\nAttributeError: 'NoneType' object has no attribute 'x'\n{PY_TAIL}"
     );
     assert_eq!(run(&origin(), &t), want("system", "flink-runtime"));
     // Without a traceback the Java frames decide as before.

@@ -132,10 +132,17 @@ impl Rule {
         Ok(())
     }
 
-    /// Whether this rule names `t`.
+    /// Whether this rule names `t`: its class, or the class its message
+    /// starts with (a wrapper built from another exception's `toString()`,
+    /// as PyFlink re-raises Java exceptions and Flink serializes causes).
     pub fn matches(&self, t: &Throwable<'_>) -> bool {
         let class = t.class_name();
-        (self.exception.is_empty() || self.exception.iter().any(|p| class_matches(p, class)))
+        let quoted = quoted_class(t.message_or_empty());
+        (self.exception.is_empty()
+            || self
+                .exception
+                .iter()
+                .any(|p| class_matches(p, class) || quoted.is_some_and(|q| class_matches(p, q))))
             && (self.message.is_empty() || {
                 let m = t.message_or_empty();
                 self.message.iter().any(|n| contains_ci(m, n))
@@ -147,6 +154,19 @@ impl Rule {
                 .iter()
                 .any(|n| contains_ci(t.message_or_empty(), n))
     }
+}
+
+/// The exception class a message starts with (`a.b.CException: text`), if
+/// it does: a dotted name whose last segment ends in `Exception` or `Error`.
+pub fn quoted_class(message: &str) -> Option<&str> {
+    let (head, _) = message.split_once(':')?;
+    let last = head.rsplit('.').next()?;
+    let plausible = head.contains('.')
+        && (last.ends_with("Exception") || last.ends_with("Error"))
+        && head
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'$');
+    plausible.then_some(head)
 }
 
 /// True when `t` was thrown beneath code in one of `prefixes`: a frame of
@@ -280,6 +300,24 @@ mod tests {
             "java.sql.SQLException",
             "java.sql.SQLExceptionX"
         ));
+    }
+
+    #[test]
+    fn classes_quoted_at_the_start_of_a_message() {
+        assert_eq!(
+            quoted_class(
+                "org.apache.flink.table.api.TableException: Sort on a non-time-attribute field"
+            ),
+            Some("org.apache.flink.table.api.TableException")
+        );
+        assert_eq!(
+            quoted_class("java.lang.OutOfMemoryError: Java heap space"),
+            Some("java.lang.OutOfMemoryError")
+        );
+        assert_eq!(quoted_class("Could not connect: refused"), None);
+        assert_eq!(quoted_class("see config.yaml: line 3"), None);
+        assert_eq!(quoted_class("a.b.Thing: x"), None);
+        assert_eq!(quoted_class("no colon here java.io.IOException"), None);
     }
 
     #[test]
