@@ -510,11 +510,31 @@ fn strict_header(text: &str) -> Option<Header<'_>> {
             message: None,
         });
     }
+    if let Some(inner) = remote_class(rest) {
+        // Hadoop's RemoteException prints the server-side class in
+        // parentheses: `...RemoteException(a.b.CException): message`. The
+        // message keeps it, for rules to see the class that failed.
+        return Some(Header {
+            class,
+            message: Some(inner),
+        });
+    }
     let message = rest.strip_prefix(':')?;
     Some(Header {
         class,
         message: Some(message.strip_prefix(' ').unwrap_or(message)),
     })
+}
+
+/// `(a.b.CException): message` (or without a message) after a class name:
+/// the text from the parenthesis on.
+fn remote_class(rest: &str) -> Option<&str> {
+    let inner = rest.strip_prefix('(')?;
+    let (name, after) = inner.split_once(')')?;
+    let ok = valid_class_name(name)
+        && name.contains('.')
+        && (after.trim_end().is_empty() || after.starts_with(':'));
+    ok.then_some(rest.trim_end())
 }
 
 /// A lenient header after a caption: falls back to the whole text as class name.
@@ -842,6 +862,17 @@ mod tests {
         assert!(strict_header("2024-05-01 10:00:00,123 ERROR x").is_none());
         assert!(strict_header("Job failed because of x").is_none());
         assert!(strict_header("a..b: x").is_none());
+        let h = strict_header("org.apache.hadoop.ipc.RemoteException(org.apache.hadoop.hdfs.server.namenode.LeaseExpiredException): No lease on /f").unwrap();
+        assert_eq!(
+            (h.class, h.message),
+            (
+                "org.apache.hadoop.ipc.RemoteException",
+                Some(
+                    "(org.apache.hadoop.hdfs.server.namenode.LeaseExpiredException): No lease on /f"
+                )
+            )
+        );
+        assert!(strict_header("a.B(not a class!): x").is_none());
         assert_eq!(
             strip_thread_prefix("Exception in thread \"a\" b\" java.lang.Error: x \" y"),
             "java.lang.Error: x \" y"

@@ -356,3 +356,9 @@ fn table_factories_missing_or_not_fitting() {
     let t = "org.apache.flink.table.api.NoMatchingTableFactoryException: Could not find a suitable table factory for 'org.apache.flink.table.factories.TableSourceFactory' in\nthe classpath.\n\nReason: No factory supports all properties.\n\tat org.apache.flink.table.factories.TableFactoryService.filterBySupportedProperties(TableFactoryService.java:1)\n";
     assert_eq!(run(&kt(), t), want("user", "user-config"));
 }
+
+#[test]
+fn a_remote_shuffle_service_is_the_platforms() {
+    let t = "java.io.IOException: org.apache.celeborn.common.exception.CelebornIOException: Failed to connect to node7/10.0.0.7:23924\nCaused by: org.apache.celeborn.common.exception.CelebornIOException: Failed to connect to node7/10.0.0.7:23924\n\tat org.apache.celeborn.common.network.client.TransportClientFactory.createClient(TransportClientFactory.java:1)\nCaused by: java.net.ConnectException: Connection refused\n\tat sun.nio.ch.Net.connect0(Native Method)\n\t... 1 more\n";
+    assert_eq!(run(&kt(), t), want("system", "partition-not-found"));
+}

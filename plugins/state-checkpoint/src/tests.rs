@@ -60,3 +60,9 @@ fn storage_reasons_quoted_by_the_tolerable_failure_wrapper() {
         want("system", "checkpoint-timeout")
     );
 }
+
+#[test]
+fn storage_errors_naming_checkpoint_files() {
+    let t = "org.apache.hadoop.ipc.RemoteException(org.apache.hadoop.hdfs.server.namenode.LeaseExpiredException): No lease on /flink/ck/8246/chk-7/31af83be (inode 481873376): File does not exist.\n";
+    assert_eq!(run(&sc(), t), want("system", "checkpoint-storage"));
+}

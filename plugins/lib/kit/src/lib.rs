@@ -156,10 +156,15 @@ impl Rule {
     }
 }
 
-/// The exception class a message starts with (`a.b.CException: text`), if
-/// it does: a dotted name whose last segment ends in `Exception` or `Error`.
+/// The exception class a message starts with (`a.b.CException: text`, or
+/// `(a.b.CException): text` as Hadoop's RemoteException prints the class
+/// that failed on the server), if it does: a dotted name whose last segment
+/// ends in `Exception` or `Error`.
 pub fn quoted_class(message: &str) -> Option<&str> {
-    let (head, _) = message.split_once(':')?;
+    let head = match message.strip_prefix('(') {
+        Some(rest) => rest.split_once(')')?.0,
+        None => message.split_once(':')?.0,
+    };
     let last = head.rsplit('.').next()?;
     let plausible = head.contains('.')
         && (last.ends_with("Exception") || last.ends_with("Error"))
@@ -313,6 +318,12 @@ mod tests {
         assert_eq!(
             quoted_class("java.lang.OutOfMemoryError: Java heap space"),
             Some("java.lang.OutOfMemoryError")
+        );
+        assert_eq!(
+            quoted_class(
+                "(org.apache.hadoop.hdfs.protocol.DSQuotaExceededException): The DiskSpace quota"
+            ),
+            Some("org.apache.hadoop.hdfs.protocol.DSQuotaExceededException")
         );
         assert_eq!(quoted_class("Could not connect: refused"), None);
         assert_eq!(quoted_class("see config.yaml: line 3"), None);
