@@ -14,7 +14,8 @@
 #   FAULTLINE_FLINK_OUT    where the captures go (default crates/stacktrace/tests/data/flink)
 #   FAULTLINE_FLINK_KEEP=1 keep the work dir (config, Flink logs) and print its path
 #
-# Needs java and javac (17), python3, curl, pip (only for the first download).
+# Needs java and javac (17), python3, curl, pip (only for the first download); the jdbc group
+# PostgreSQL and pgjdbc, the mariadb group MariaDB and its Connector/J (Debian packages).
 # The disk-full cases mount small tmpfs volumes and thread-leak puts its TaskManager in a
 # pids cgroup (v1): both need root; without it those cases are reported as not captured.
 # Everything listens on 127.0.0.1 on ports picked at run time. Every JVM runs
@@ -27,7 +28,7 @@ out="${FAULTLINE_FLINK_OUT:-$repo/crates/stacktrace/tests/data/flink}"
 cache="${FAULTLINE_FLINK_CACHE:-$HOME/.cache/faultline/flink}"
 
 # --- the cases, by cluster group (groups run in this order) ---
-groups=(main adaptive twotm limits metaspace parallelgc threads jdbc)
+groups=(main adaptive twotm limits metaspace parallelgc threads jdbc mariadb)
 all_cases=()
 declare -A group_of
 add() { local g=$1 c; shift; for c in "$@"; do group_of[$c]=$g; all_cases+=("$c"); done; }
@@ -49,7 +50,14 @@ add parallelgc gc-thrashing
 add threads thread-leak
 add jdbc jdbc-refused jdbc-connect-timeout jdbc-auth-failed jdbc-database-missing jdbc-ssl-required jdbc-missing-table jdbc-syntax-error jdbc-unique-violation \
   jdbc-read-only jdbc-too-many-connections jdbc-statement-timeout jdbc-backend-terminated jdbc-disk-full \
-  jdbc-server-stopped
+  jdbc-server-stopped jdbc-missing-column jdbc-permission-denied jdbc-role-missing jdbc-hba-rejected jdbc-not-null \
+  jdbc-foreign-key jdbc-check-violation jdbc-value-too-long jdbc-invalid-input jdbc-integer-out-of-range \
+  jdbc-division-by-zero jdbc-deadlock jdbc-lock-timeout jdbc-statement-cancelled jdbc-server-fast-shutdown \
+  jdbc-server-shutting-down jdbc-role-connection-limit jdbc-idle-in-transaction jdbc-idle-session-timeout
+add mariadb mariadb-refused mariadb-auth-failed mariadb-database-missing mariadb-missing-table mariadb-syntax-error \
+  mariadb-permission-denied mariadb-duplicate-key mariadb-data-too-long mariadb-not-null mariadb-foreign-key \
+  mariadb-too-many-connections mariadb-lock-wait-timeout mariadb-deadlock mariadb-statement-timeout mariadb-read-only \
+  mariadb-connection-killed mariadb-server-killed mariadb-server-shutdown mariadb-wait-timeout
 
 if [ "${1:-}" = --list ]; then
   for c in "${all_cases[@]}"; do echo "$c ${group_of[$c]}"; done
@@ -65,6 +73,7 @@ pids=()     # every `timeout` wrapping a JVM or a helper process
 mounts=()   # tmpfs volumes to unmount
 cgroup=""   # the pids cgroup of the threads group
 pgroot=""   # the throwaway PostgreSQL of the jdbc group (see pg_start)
+mdbroot=""  # the throwaway MariaDB of the mariadb group (see mdb_start)
 # --- PostgreSQL for the jdbc group (Debian's postgresql and libpostgresql-jdbc-java) ---
 # A throwaway cluster in its own temp dir (owned by the postgres user, who runs the server),
 # listening on 127.0.0.1:$pgport (password logins) and on a Unix socket in $pgroot (trust, for
@@ -87,6 +96,10 @@ pg_start() {
   pgroot=$(mktemp -d -t faultline-pg.XXXXXX); chown postgres: "$pgroot"; pgport=$(free_port)
   pg_as "$pgbin/initdb" -D "$pgroot/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 > "$pgroot/initdb.log" 2>&1 ||
     { cat "$pgroot/initdb.log" >&2; return 1; }
+  # host logins: the reports database trusts local clients; everywhere else only the listed roles,
+  # with their password (a role missing from that list has no pg_hba.conf entry)
+  sed -i 's|^host    all             all             127.0.0.1/32 .*|host    reports         all             127.0.0.1/32            trust\
+host    all             flink,reporting,postgres 127.0.0.1/32   scram-sha-256|' "$pgroot/data/pg_hba.conf"
   cat >> "$pgroot/data/postgresql.conf" <<CONF
 port = $pgport
 listen_addresses = '127.0.0.1'
@@ -100,13 +113,19 @@ CONF
   mkdir -p "$pgroot/small"
   mount -t tmpfs -o "size=1m,uid=$(id -u postgres),gid=$(id -g postgres),mode=700" faultline-pg "$pgroot/small" &&
     mounts+=("$pgroot/small") || echo "  (no tmpfs for the tablespace: jdbc-disk-full needs root)" >&2
-  pgdb=postgres pg_sql "CREATE DATABASE orders" && pg_sql "
+  pgdb=postgres pg_sql "CREATE DATABASE orders" && pgdb=postgres pg_sql "CREATE DATABASE reports" && pg_sql "
     CREATE ROLE flink LOGIN PASSWORD 'flink-secret';
     CREATE ROLE reporting LOGIN PASSWORD 'reporting-secret';
+    CREATE ROLE flink_ingest LOGIN PASSWORD 'flink_ingest-secret';
     GRANT ALL ON SCHEMA public TO flink;
     CREATE TABLE customers (customer_id bigint PRIMARY KEY, tier text NOT NULL);
     INSERT INTO customers SELECT i, (ARRAY['gold','silver','bronze'])[1 + i % 3] FROM generate_series(0, 99) i;
-    GRANT SELECT ON customers TO flink, reporting;"
+    GRANT SELECT ON customers TO flink, reporting;
+    CREATE TABLE customer_stats (customer_id bigint PRIMARY KEY, revenue numeric NOT NULL, orders int NOT NULL);
+    INSERT INTO customer_stats SELECT i, 25 * i, CASE WHEN i = 42 THEN 0 ELSE 1 + i % 5 END FROM generate_series(0, 99) i;
+    GRANT SELECT ON customer_stats TO flink;
+    CREATE TABLE orders (order_id bigint PRIMARY KEY);
+    INSERT INTO orders SELECT generate_series(0, 199);"
   if mountpoint -q "$pgroot/small"; then pg_sql "CREATE TABLESPACE small LOCATION '$pgroot/small'" && pg_sql "GRANT CREATE ON TABLESPACE small TO flink"; fi
   echo "[jdbc] PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pgport ($pgroot)"
 }
@@ -114,11 +133,55 @@ pg_stop() { # immediate shutdown (SIGQUIT to the postmaster and its backends)
   [ -n "$pgroot" ] && [ -f "$pgroot/data/postmaster.pid" ] || return 0
   pg_as "$pgbin/pg_ctl" -D "$pgroot/data" -w -t 20 stop -m immediate > /dev/null 2>&1 || true
 }
+# --- MariaDB for the mariadb group (Debian's mariadb-server and libmariadb-java) ---
+# A throwaway server (not the system service) with its own datadir in a temp dir (made by
+# mariadb-install-db, owned by the mysql user, who runs mariadbd under timeout), listening on
+# 127.0.0.1:$mdbport (password logins) and on a socket in $mdbroot (root by unix_socket, for the
+# script's client). mdb_pid is the `timeout` wrapping mariadbd.
+mdbjar=/usr/share/java/mariadb-java-client.jar
+mdb_pid=""
+mdb_sql() { mariadb --no-defaults -S "$mdbroot/mysqld.sock" -u root -NB -e "$1" ${mdbdb-orders}; }
+mdb_up() { mariadb-admin --no-defaults -S "$mdbroot/mysqld.sock" -u root --connect-timeout=2 ping > /dev/null 2>&1; }
+mdb_run() {
+  (exec timeout -s KILL 1200 setpriv --reuid=mysql --regid=mysql --init-groups -- mariadbd --no-defaults \
+    --datadir="$mdbroot/data" --tmpdir="$mdbroot/tmp" --socket="$mdbroot/mysqld.sock" --pid-file="$mdbroot/mariadbd.pid" \
+    --port="$mdbport" --bind-address=127.0.0.1 --skip-name-resolve --log-error="$mdbroot/error.log" \
+    --innodb-buffer-pool-size=32M --max-connections=20 >> "$mdbroot/mariadbd.out" 2>&1) &
+  mdb_pid=$!; pids+=("$mdb_pid"); disown "$mdb_pid"
+  wait_for 30 mdb_up || { echo "MariaDB did not start" >&2; tail -n 20 "$mdbroot/error.log" >&2; return 1; }
+}
+mdb_start() {
+  command -v mariadbd > /dev/null && command -v mariadb-install-db > /dev/null && [ -f "$mdbjar" ] && id mysql > /dev/null 2>&1 ||
+    { echo "needs MariaDB and its JDBC driver: apt-get install mariadb-server libmariadb-java" >&2; return 1; }
+  mdbroot=$(mktemp -d -t faultline-mariadb.XXXXXX); mkdir "$mdbroot/tmp"; chown -R mysql: "$mdbroot"; mdbport=$(free_port)
+  setpriv --reuid=mysql --regid=mysql --init-groups -- mariadb-install-db --no-defaults --datadir="$mdbroot/data" \
+    --auth-root-authentication-method=socket --auth-root-socket-user=root --skip-test-db > "$mdbroot/install.log" 2>&1 ||
+    { cat "$mdbroot/install.log" >&2; return 1; }
+  mdb_run || return 1
+  mdbdb="" mdb_sql "CREATE DATABASE orders" && mdb_sql "
+    CREATE USER flink@'%' IDENTIFIED BY 'flink-secret';
+    CREATE USER reporting@'%' IDENTIFIED BY 'reporting-secret';
+    GRANT SELECT, INSERT, UPDATE, DELETE ON orders.* TO flink@'%';
+    GRANT SELECT ON orders.* TO reporting@'%';
+    CREATE TABLE customers (customer_id bigint PRIMARY KEY, tier varchar(16) NOT NULL);
+    INSERT INTO customers SELECT seq, ELT(1 + seq % 3, 'gold', 'silver', 'bronze') FROM seq_0_to_99;
+    CREATE TABLE orders (order_id bigint PRIMARY KEY);
+    INSERT INTO orders SELECT seq FROM seq_0_to_199;
+    CREATE TABLE ledger (entry_id int PRIMARY KEY, amount bigint NOT NULL);
+    INSERT INTO ledger SELECT seq, 0 FROM seq_1_to_5000;" || return 1
+  echo "[mariadb] MariaDB $(mdb_sql "SELECT version()") on 127.0.0.1:$mdbport ($mdbroot)"
+}
+mdb_stop() { # SIGKILL to mariadbd (the child of its timeout, if that still runs: no stale pid is used)
+  [ -n "$mdb_pid" ] && grep -qF "$mdbroot/data" "/proc/$mdb_pid/cmdline" 2>/dev/null || return 0
+  pkill -KILL -P "$mdb_pid" 2>/dev/null || true
+  wait_for 10 eval '! pgrep -P "$mdb_pid" > /dev/null' || true
+}
 
 kill_tree() { pkill -KILL -P "$1" 2>/dev/null || true; kill -KILL "$1" 2>/dev/null || true; }
 cleanup() {
   local p
   pg_stop
+  mdb_stop
   for p in "${pids[@]}"; do pkill -CONT -P "$p" 2>/dev/null || true; pkill -KILL -P "$p" 2>/dev/null || true; done
   sleep 1
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done     # a `timeout` still there
@@ -130,6 +193,10 @@ cleanup() {
   if [ -n "$pgroot" ]; then
     if pgrep -f "$pgroot" >/dev/null; then echo "warning: PostgreSQL still running:" >&2; pgrep -af "$pgroot" >&2 || true; fi
     rm -rf "$pgroot"
+  fi
+  if [ -n "$mdbroot" ]; then
+    if pgrep -f "$mdbroot" >/dev/null; then echo "warning: MariaDB still running:" >&2; pgrep -af "$mdbroot" >&2 || true; fi
+    rm -rf "$mdbroot"
   fi
   if [ "${FAULTLINE_FLINK_KEEP:-}" = 1 ]; then echo "work dir kept: $work" >&2; else rm -rf "$work"; fi
 }
@@ -291,8 +358,10 @@ cluster_ready() { # the JobManager up, the group's live TaskManagers, all slots 
   local o; o=$(get /overview) || return 1
   [ "$(echo "$o" | py "d['slots-available'] >= $((slots * tm_count)) and d['taskmanagers'] >= $tm_count")" = True ]
 }
-ensure_tm() {
-  if [ "$tm_count" -eq 1 ] && [ -z "$(tm_java_pid)" ]; then echo "  (TaskManager is gone; starting a new one)"; start_tm; fi
+ensure_tm() { # as many live TaskManagers as the group has (a case may have killed one)
+  local p live=0
+  for p in "${tm_pids[@]}"; do [ -z "$(pgrep -P "$p" java)" ] || live=$((live + 1)); done
+  for ((; live < tm_count; live++)); do echo "  (a TaskManager is gone; starting a new one)"; start_tm; done
   wait_for 90 cluster_ready || { echo "cluster not ready" >&2; tail -n 30 "$gdir"/log/*.out >&2; exit 1; }
 }
 
@@ -378,9 +447,12 @@ pg_side() { # USER SQL: a psql session in the background (over TCP with USER's p
 }
 pg_sessions() { [ "$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE usename = '$1' AND state = '$2'")" -ge "$3" ]; }
 pg_case() {
-  pg_up || { echo "  (PostgreSQL is down; starting it again)"; pg_run || return 1; }
-  pg_sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename IN ('flink', 'reporting')" > /dev/null
-  pg_sql "SET client_min_messages = warning; ALTER ROLE flink RESET ALL; ALTER DATABASE orders RESET ALL; DROP TABLE IF EXISTS order_events;
+  # down, or still up but refusing connections (shutting down): stopped for good and started again
+  pg_up || { echo "  (PostgreSQL is down; starting it again)"; pg_stop; pg_run || return 1; }
+  pg_sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename IN ('flink', 'reporting')
+    OR (usename = 'postgres' AND backend_type = 'client backend' AND pid <> pg_backend_pid())" > /dev/null
+  pg_sql "SET client_min_messages = warning; ALTER ROLE flink RESET ALL; ALTER ROLE flink CONNECTION LIMIT -1;
+    ALTER DATABASE orders RESET ALL; DROP TABLE IF EXISTS order_events;
     CREATE TABLE order_events (order_id bigint PRIMARY KEY, note text NOT NULL) $([ "$1" = disk-full ] && echo TABLESPACE small);
     GRANT SELECT, INSERT, UPDATE ON order_events TO flink"
   case $1 in
@@ -390,6 +462,23 @@ pg_case() {
       local i; for i in 1 2 3 4 5 6 7; do pg_side reporting "SELECT pg_sleep(120)"; done
       wait_for 20 pg_sessions reporting active 7 || return 1
       echo "  7 reporting sessions hold the non-reserved connections" ;;
+    permission-denied) pg_sql "REVOKE INSERT ON order_events FROM flink" ;;
+    foreign-key) pg_sql "ALTER TABLE order_events ADD FOREIGN KEY (order_id) REFERENCES orders" ;;   # orders holds 0..199
+    check-violation) pg_sql "ALTER TABLE order_events ADD CHECK (order_id > 0)" ;;
+    value-too-long) pg_sql "ALTER TABLE order_events ALTER note TYPE varchar(10)" ;;
+    invalid-input) pg_sql "ALTER TABLE order_events ALTER note TYPE jsonb USING note::jsonb" ;;
+    integer-out-of-range) pg_sql "ALTER TABLE order_events ALTER order_id TYPE integer" ;;
+    lock-timeout) pg_sql "ALTER ROLE flink SET lock_timeout = '2s'" ;;
+    idle-in-transaction) pg_sql "ALTER ROLE flink SET idle_in_transaction_session_timeout = '1s'" ;;
+    idle-session-timeout) pg_sql "ALTER ROLE flink SET idle_session_timeout = '1s'" ;;
+    role-connection-limit) # the job's role may have one session, and a colleague's psql as flink holds it
+      pg_sql "ALTER ROLE flink CONNECTION LIMIT 1"; pg_side flink "SELECT pg_sleep(120)"
+      wait_for 20 pg_sessions flink active 1 || return 1
+      echo "  a psql session of role flink holds its one connection" ;;
+    server-shutting-down) # a smart shutdown waits for a reporting session to end and refuses new ones
+      pg_side reporting "SELECT pg_sleep(120)"; wait_for 20 pg_sessions reporting active 1 || return 1
+      pg_as "$pgbin/pg_ctl" -D "$pgroot/data" -W stop -m smart > /dev/null
+      echo "  pg_ctl stop -m smart while a reporting session runs" ;;
   esac
 }
 wait_rows() { [ "$(pg_sql "SELECT count(*) FROM order_events")" -ge 100 ]; }
@@ -406,6 +495,118 @@ pg_lock_under_job() {
   wait_running "$1" && wait_for 30 wait_rows || return 1
   echo "  a maintenance session locks order_events (ACCESS EXCLUSIVE) for 60 s"
   pg_side postgres "BEGIN; LOCK TABLE order_events IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;"
+}
+# the lookup job has looked up for 2 s: a maintenance session locks customers (ACCESS EXCLUSIVE) for 60 s
+pg_lock_customers_under_job() {
+  wait_running "$1" && sleep 2 || return 1
+  echo "  a maintenance session locks customers (ACCESS EXCLUSIVE) for 60 s"
+  pg_side postgres "BEGIN; LOCK TABLE customers IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;"
+}
+# the job's INSERT waits behind a maintenance session's lock; a DBA cancels it (pg_cancel_backend)
+pg_waiting() { [ "$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE usename = 'flink' AND wait_event_type = 'Lock'")" -ge 1 ]; }
+pg_cancel_under_job() {
+  pg_lock_under_job "$1" && wait_for 20 pg_waiting || return 1
+  echo "  pg_cancel_backend() of the job's waiting session: $(pg_sql "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity WHERE usename = 'flink'")"
+}
+# the lookup job has run for 2 s: pg_ctl stop -m fast (backends get SIGTERM)
+pg_fast_stop_under_job() {
+  wait_running "$1" && sleep 2 || return 1
+  echo "  pg_ctl stop -m fast"; pg_as "$pgbin/pg_ctl" -D "$pgroot/data" -w -t 20 stop -m fast > /dev/null
+}
+# the job's first transaction (commit=2000) is open: another session inserts order 800, then order 5
+# (the job's, uncommitted: it waits for the job); the job reaches 800 and waits for it; the job's
+# deadlock check (deadlock_timeout 1 s; the other session's is 60 s) finds the cycle
+pg_in_transaction() { [ "$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE usename = 'flink' AND backend_xid IS NOT NULL")" -ge 1 ]; }
+pg_deadlock_under_job() {
+  wait_running "$1" && wait_for 30 pg_in_transaction || return 1
+  echo "  another session inserts orders 800 and 5 in one transaction"
+  pg_side postgres "SET deadlock_timeout = '60s'; BEGIN; INSERT INTO order_events VALUES (800, 'manual'); SELECT pg_sleep(2);
+    INSERT INTO order_events VALUES (5, 'manual'); COMMIT;"
+}
+# mariadb group: before each case the server is up (restarted after the cases that stop it), the
+# sessions of the previous case are killed, global settings and the job's account reset and
+# order_events created empty; then the case's own preparation. Side sessions (the mariadb client)
+# run under timeout like everything else.
+mdb_side() { # USER SQL: a client session in the background (over TCP with USER's password; root: the socket)
+  local who=(-S "$mdbroot/mysqld.sock" -u root); [ "$1" = root ] || who=(-h 127.0.0.1 -P "$mdbport" -u "$1" -p"$1-secret")
+  (exec timeout -s KILL 300 mariadb --no-defaults "${who[@]}" -NB -e "$2" orders >> "$mdbroot/side.log" 2>&1) &
+  pids+=("$!"); disown "$!"
+}
+mdb_fill() { # N: reporting sessions (each in SELECT SLEEP(120)) until N of them run; a session may be
+  # refused while the server still counts a connection just closed, so the missing ones are started again
+  local n i try
+  for try in 1 2 3 4 5 6 7 8 9 10; do
+    n=$(mdb_sql "SELECT count(*) FROM information_schema.processlist WHERE user = 'reporting' AND info LIKE 'SELECT SLEEP%'")
+    [ "$n" -ge "$1" ] && return 0
+    for ((i = n; i < $1; i++)); do mdb_side reporting "SELECT SLEEP(120)"; done
+    sleep 2
+  done
+  return 1
+}
+mdb_case() {
+  mdb_up || { echo "  (MariaDB is down; starting it again)"; mdb_stop; mdb_run || return 1; }
+  local id
+  for id in $(mdb_sql "SELECT id FROM information_schema.processlist WHERE user IN ('flink', 'reporting')
+      OR (user = 'root' AND id <> connection_id())"); do mdb_sql "KILL $id" 2> /dev/null || true; done
+  mdb_sql "SET GLOBAL read_only = 0, max_connections = 20, innodb_lock_wait_timeout = 50, wait_timeout = 28800;
+    ALTER USER flink@'%' WITH MAX_STATEMENT_TIME 0; DROP TABLE IF EXISTS order_events;
+    CREATE TABLE order_events (order_id bigint PRIMARY KEY, note varchar(255) NOT NULL)"
+  case $1 in
+    data-too-long) mdb_sql "ALTER TABLE order_events MODIFY note varchar(10) NOT NULL" ;;
+    foreign-key) mdb_sql "ALTER TABLE order_events ADD FOREIGN KEY (order_id) REFERENCES orders (order_id)" ;;   # orders holds 0..199
+    read-only) mdb_sql "SET GLOBAL read_only = 1" ;;
+    lock-wait-timeout) mdb_sql "SET GLOBAL innodb_lock_wait_timeout = 2" ;;
+    statement-timeout) mdb_sql "ALTER USER flink@'%' WITH MAX_STATEMENT_TIME 2" ;;
+    wait-timeout) mdb_sql "SET GLOBAL wait_timeout = 1" ;;
+    too-many-connections) # a reporting tool holds every connection (max_connections 10, its minimum; root
+      # keeps the one extra connection MariaDB allows an account with SUPER)
+      mdb_sql "SET GLOBAL max_connections = 10"
+      mdb_fill 10 || { tail -n 5 "$mdbroot/side.log" >&2; return 1; }
+      echo "  10 reporting sessions hold every connection" ;;
+  esac
+}
+mdb_rows() { [ "$(mdb_sql "SELECT count(*) FROM order_events")" -ge 100 ]; }
+mdb_job_session() { mdb_sql "SELECT id FROM information_schema.processlist WHERE user = 'flink' LIMIT 1"; }
+# once the job has written rows: a maintenance session locks every row of order_events and the gap
+# after them (SELECT ... FOR UPDATE) for 60 s; the job's next INSERT waits for it
+mdb_lock_under_job() {
+  wait_running "$1" && wait_for 30 mdb_rows || return 1
+  echo "  a maintenance session locks the rows of order_events (SELECT ... FOR UPDATE) for 60 s"
+  mdb_side root "BEGIN; SELECT count(*) FROM order_events FOR UPDATE; SELECT SLEEP(60); COMMIT;"
+}
+# the lookup job has looked up for 2 s: a maintenance session holds LOCK TABLES customers WRITE for 60 s
+mdb_lock_customers_under_job() {
+  wait_running "$1" && sleep 2 || return 1
+  echo "  a maintenance session holds LOCK TABLES customers WRITE for 60 s"
+  mdb_side root "LOCK TABLES customers WRITE; SELECT SLEEP(60); UNLOCK TABLES;"
+}
+# the job's first transaction (commit=2000) is open: another session updates 5000 ledger rows (so
+# InnoDB picks the job, the lighter transaction, as the deadlock victim), inserts order 800, then
+# order 5 (the job's, uncommitted: it waits for the job); the job reaches 800
+mdb_in_transaction() {
+  [ "$(mdb_sql "SELECT count(*) FROM information_schema.innodb_trx t JOIN information_schema.processlist p
+    ON p.id = t.trx_mysql_thread_id WHERE p.user = 'flink'")" -ge 1 ]
+}
+mdb_deadlock_under_job() {
+  wait_running "$1" && wait_for 30 mdb_in_transaction || return 1
+  echo "  another session updates the ledger, inserts orders 800 and 5 in one transaction"
+  mdb_side root "SET innodb_lock_wait_timeout = 60; BEGIN; UPDATE ledger SET amount = amount + 1;
+    INSERT INTO order_events VALUES (800, 'manual'); SELECT SLEEP(2); INSERT INTO order_events VALUES (5, 'manual'); COMMIT;"
+}
+# once the job has written rows: KILL of the job's connection, SIGKILL to mariadbd; once the lookup
+# job has run for 2 s: a normal shutdown
+mdb_kill_under_job() {
+  wait_running "$1" && wait_for 30 mdb_rows || return 1
+  local id; id=$(mdb_job_session); echo "  KILL $id (the job's connection)"; mdb_sql "KILL $id"
+}
+mdb_sigkill_under_job() {
+  wait_running "$1" && wait_for 30 mdb_rows || return 1
+  echo "  SIGKILL to mariadbd"; mdb_stop
+}
+mdb_shutdown_under_job() {
+  wait_running "$1" && sleep 2 || return 1
+  echo "  mariadb-admin shutdown"
+  mariadb-admin --no-defaults -S "$mdbroot/mysqld.sock" -u root shutdown
 }
 # BATCH mode: once the fast source has finished (its blocking partition written to shuffle files in
 # the TaskManager's io.tmp.dirs) and while the slow one runs, remove the shuffle files (what a tmp
@@ -545,6 +746,49 @@ spec() {
         jdbc-backend-terminated) action=pg_terminate_under_job ;;
         jdbc-disk-full) args+=(pace=0 batch=50 payload=2000) ;;
         jdbc-server-stopped) action=pg_stop_under_job ;;
+        jdbc-missing-column) class=JdbcLookup; args+=("query=SELECT tier, region FROM customers WHERE customer_id = ?") ;;
+        jdbc-permission-denied) ;;
+        jdbc-role-missing) class=JdbcLookup; args=(driver="$pgjar" url="jdbc:postgresql://127.0.0.1:${pgport:-0}/reports" user=report_reader password=report_reader-secret) ;;
+        jdbc-hba-rejected) class=JdbcLookup; args=(driver="$pgjar" url="jdbc:postgresql://127.0.0.1:${pgport:-0}/orders" user=flink_ingest password=flink_ingest-secret) ;;
+        jdbc-not-null) args+=(nulls=50) ;;
+        jdbc-foreign-key) ;;
+        jdbc-check-violation) args+=(batch=10) ;;
+        jdbc-value-too-long) args+=(pace=1 batch=20 payload=0) ;;   # notes "order-N-" outgrow the column at N = 1000
+        jdbc-invalid-input) args=(driver="$pgjar" url="jdbc:postgresql://127.0.0.1:${pgport:-0}/orders?stringtype=unspecified" user=flink password=flink-secret) ;;
+        jdbc-integer-out-of-range) args+=(start=2147483600) ;;
+        jdbc-division-by-zero) class=JdbcLookup; args+=("query=SELECT round(revenue / orders, 2) FROM customer_stats WHERE customer_id = ?") ;;
+        jdbc-deadlock) args+=(commit=2000); action=pg_deadlock_under_job ;;
+        jdbc-lock-timeout) class=JdbcLookup; action=pg_lock_customers_under_job ;;
+        jdbc-statement-cancelled) action=pg_cancel_under_job ;;
+        jdbc-server-fast-shutdown) class=JdbcLookup; action=pg_fast_stop_under_job ;;
+        jdbc-server-shutting-down) ;;
+        jdbc-role-connection-limit) class=JdbcLookup ;;
+        jdbc-idle-in-transaction) args+=(commit=100 pace=1500) ;;
+        jdbc-idle-session-timeout) class=JdbcLookup; args+=(pace=1500) ;;
+      esac ;;
+    mariadb-*) class=JdbcOrdersSink; setup="mdb_case ${1#mariadb-}"
+      local my=(driver="$mdbjar" url="jdbc:mariadb://127.0.0.1:${mdbport:-0}/orders" user=flink password=flink-secret)
+      args=("${my[@]}")
+      case $1 in
+        mariadb-refused) setup=""; args=(driver="$mdbjar" url="jdbc:mariadb://127.0.0.1:$(svc closed)/orders" user=flink password=flink-secret) ;;
+        mariadb-auth-failed) args=("${my[@]:0:3}" password=flink-secret-2023) ;;
+        mariadb-database-missing) class=JdbcLookup; args=(driver="$mdbjar" url="jdbc:mariadb://127.0.0.1:${mdbport:-0}/order" user=flink password=flink-secret) ;;
+        mariadb-missing-table) args+=(table=order_event) ;;
+        mariadb-syntax-error) class=JdbcLookup; args+=("query=SELECT tier FROM customers WHERE customer_id = ? ORDER tier") ;;
+        mariadb-permission-denied) args=("${my[@]:0:2}" user=reporting password=reporting-secret) ;;   # an account that may only read
+        mariadb-duplicate-key) args+=(count=1000 pace=0 batch=10 repeat=25) ;;
+        mariadb-data-too-long) args+=(pace=1 payload=0) ;;   # notes "order-N-" outgrow varchar(10) at N = 1000
+        mariadb-not-null) args+=(nulls=50) ;;
+        mariadb-foreign-key) args+=(batch=20) ;;
+        mariadb-too-many-connections) class=JdbcLookup ;;
+        mariadb-lock-wait-timeout) action=mdb_lock_under_job ;;
+        mariadb-deadlock) args+=(commit=2000); action=mdb_deadlock_under_job ;;
+        mariadb-statement-timeout) class=JdbcLookup; action=mdb_lock_customers_under_job ;;
+        mariadb-read-only) ;;
+        mariadb-connection-killed) action=mdb_kill_under_job ;;
+        mariadb-server-killed) action=mdb_sigkill_under_job; want="SocketException: Connection reset" ;;
+        mariadb-server-shutdown) class=JdbcLookup; action=mdb_shutdown_under_job ;;
+        mariadb-wait-timeout) class=JdbcLookup; args+=(pace=2000) ;;
       esac ;;
     shuffle-files-removed) class=BatchShuffle; action=remove_shuffle_files ;;
     batch-producer-tm-killed) class=BatchShuffle; action=kill_orders_tm ;;
@@ -621,6 +865,10 @@ for g in "${groups[@]}"; do
     for c in "${todo[@]}"; do not_captured "$c" "no PostgreSQL"; done
     continue
   fi
+  if [ "$g" = mariadb ] && ! mdb_start; then
+    for c in "${todo[@]}"; do not_captured "$c" "no MariaDB"; done
+    continue
+  fi
   if ! start_cluster "$g"; then
     for c in "${todo[@]}"; do not_captured "$c" "no $g cluster"; done
     continue
@@ -628,6 +876,7 @@ for g in "${groups[@]}"; do
   for c in "${todo[@]}"; do run_case "$c"; done
   stop_cluster
   if [ "$g" = jdbc ]; then pg_stop; fi
+  if [ "$g" = mariadb ]; then mdb_stop; fi
 done
 echo "$(( ${#cases[@]} - failures )) of ${#cases[@]} case(s) captured into $out in $(( $(date +%s) - t0 )) s"
 [ "$failures" -eq 0 ] || { echo "$failures case(s) not captured" >&2; exit 1; }

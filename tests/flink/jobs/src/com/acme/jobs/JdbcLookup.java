@@ -10,9 +10,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 
 /**
- * Enriches events with the customer's tier from PostgreSQL (a lookup per record over plain JDBC;
+ * Enriches events with the customer's tier from a database (a lookup per record over plain JDBC;
  * the statement is prepared in open()). Arguments are key=value: driver (jar path), url, user,
- * password, query (default: the customer tier lookup).
+ * password, query (default: the customer tier lookup), pace (ms per record, default 10).
  */
 public class JdbcLookup {
     public static class CustomerTier extends RichMapFunction<Long, String> {
@@ -51,7 +51,22 @@ public class JdbcLookup {
         Map<String, String> conf = JdbcOrdersSink.parse(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
-        env.fromSequence(0, 1000).map(new Steady.Pace()).map(new CustomerTier(conf)).sinkTo(new DiscardingSink<>());
+        env.fromSequence(0, 1000).map(new Paced(Long.parseLong(conf.getOrDefault("pace", "10")))).map(new CustomerTier(conf)).sinkTo(new DiscardingSink<>());
         env.execute("jdbc-lookup");
+    }
+
+    /** Passes each record on after `ms` milliseconds. */
+    public static class Paced implements org.apache.flink.api.common.functions.MapFunction<Long, Long> {
+        private final long ms;
+
+        Paced(long ms) {
+            this.ms = ms;
+        }
+
+        @Override
+        public Long map(Long value) throws Exception {
+            Thread.sleep(ms);
+            return value;
+        }
     }
 }

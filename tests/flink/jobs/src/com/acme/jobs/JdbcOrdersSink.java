@@ -12,11 +12,11 @@ import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * Writes order events into PostgreSQL with a custom Sink V2 writer over plain JDBC (INSERT, in
- * batches of `batch` rows, committed per batch). Arguments are key=value: driver (jar path), url,
- * user, password, table (default order_events), count (rows, default endless), pace (ms per row,
- * default 10), batch (default 1), repeat (ids restart after this many rows, default never),
- * payload (bytes of the note column, default 16).
+ * Writes order events into a database with a custom Sink V2 writer over plain JDBC (INSERT, per row
+ * or in batches of `batch`). key=value arguments: driver (jar path), url, user, password, table
+ * (default order_events), count (rows; endless), pace (ms per row; 10), batch (1), commit (rows per
+ * transaction when batch is 1; 1), repeat (ids restart after this many rows; never), start (first
+ * id; 0), payload (bytes of the note; 16), nulls (every nulls-th note is empty, written as NULL).
  */
 public class JdbcOrdersSink {
     static Map<String, String> parse(String[] args) {
@@ -51,24 +51,24 @@ public class JdbcOrdersSink {
         private final Connection db;
         private final PreparedStatement insert;
         private final int batch;
-        private int pending;
+        private int pending, commit, uncommitted;
 
         OrderWriter(Map<String, String> conf) throws Exception {
             db = Pg.connect(conf.get("driver"), conf.get("url"), conf.get("user"), conf.get("password"));
             db.setAutoCommit(false);
             insert = db.prepareStatement("INSERT INTO " + conf.getOrDefault("table", "order_events")
                     + " (order_id, note) VALUES (?, ?)");
-            batch = Integer.parseInt(conf.getOrDefault("batch", "1"));
+            batch = Integer.parseInt(conf.getOrDefault("batch", "1")); commit = Integer.parseInt(conf.getOrDefault("commit", "1"));
         }
 
         @Override
         public void write(Tuple2<Long, String> order, Context ctx) throws java.io.IOException {
             try {
                 insert.setLong(1, order.f0);
-                insert.setString(2, order.f1);
+                insert.setString(2, order.f1.isEmpty() ? null : order.f1);
                 if (batch == 1) {
                     insert.executeUpdate();
-                    db.commit();
+                    if (++uncommitted >= commit) { db.commit(); uncommitted = 0; }
                 } else {
                     insert.addBatch();
                     if (++pending >= batch) {
@@ -110,6 +110,8 @@ public class JdbcOrdersSink {
         long pace = Long.parseLong(conf.getOrDefault("pace", "10"));
         long repeat = Long.parseLong(conf.getOrDefault("repeat", "0"));
         int payload = Integer.parseInt(conf.getOrDefault("payload", "16"));
+        long start = Long.parseLong(conf.getOrDefault("start", "0"));
+        long nulls = Long.parseLong(conf.getOrDefault("nulls", "0"));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
         env.fromSequence(0, count - 1)
@@ -119,12 +121,12 @@ public class JdbcOrdersSink {
                         if (pace > 0) {
                             Thread.sleep(pace);
                         }
-                        long id = repeat > 0 ? v % repeat : v;
+                        long id = start + (repeat > 0 ? v % repeat : v);
                         StringBuilder note = new StringBuilder("order-" + v + "-");
                         while (note.length() < payload) {
                             note.append((char) ('a' + note.length() % 26));
                         }
-                        return Tuple2.of(id, note.toString());
+                        return Tuple2.of(id, nulls > 0 && v % nulls == nulls - 1 ? "" : note.toString());
                     }
                 })
                 .name("orders")

@@ -13,10 +13,10 @@ import java.util.Properties;
 import java.util.logging.Logger;
 
 /**
- * JDBC for the PostgreSQL jobs: the driver jar (Debian's /usr/share/java/postgresql.jar) is not in
- * the job's jar; its path is a program argument and it is loaded at run time into a class loader
- * of its own. DriverManager only hands out drivers visible to the caller's class loader, so the
- * driver is registered through a shim class of the job (the usual pattern for such drivers).
+ * JDBC for the database jobs: the driver jar (Debian's postgresql.jar or mariadb-java-client.jar,
+ * the class chosen by the URL's scheme) is not in the job's jar; its path is a program argument and
+ * it is loaded at run time into a class loader of its own. DriverManager only hands out drivers
+ * visible to the caller's class loader, so it is registered through a shim class of the job.
  */
 public final class Pg {
     private static Driver registered;
@@ -28,7 +28,7 @@ public final class Pg {
         synchronized (Pg.class) {
             if (registered == null) {
                 URLClassLoader loader = new URLClassLoader(new URL[] {new File(driverJar).toURI().toURL()}, Pg.class.getClassLoader());
-                Driver driver = (Driver) Class.forName("org.postgresql.Driver", true, loader).getDeclaredConstructor().newInstance();
+                Driver driver = (Driver) Class.forName(driverClass(url), true, loader).getDeclaredConstructor().newInstance();
                 registered = new Shim(driver);
                 DriverManager.registerDriver(registered);
             }
@@ -91,5 +91,10 @@ public final class Pg {
         public Logger getParentLogger() throws SQLFeatureNotSupportedException {
             return driver.getParentLogger();
         }
+    }
+
+    /** The driver class for a JDBC URL: MariaDB's for jdbc:mariadb:, else PostgreSQL's. */
+    static String driverClass(String url) {
+        return url.startsWith("jdbc:mariadb:") ? "org.mariadb.jdbc.Driver" : "org.postgresql.Driver";
     }
 }
