@@ -362,3 +362,9 @@ fn a_remote_shuffle_service_is_the_platforms() {
     let t = "java.io.IOException: org.apache.celeborn.common.exception.CelebornIOException: Failed to connect to node7/10.0.0.7:23924\nCaused by: org.apache.celeborn.common.exception.CelebornIOException: Failed to connect to node7/10.0.0.7:23924\n\tat org.apache.celeborn.common.network.client.TransportClientFactory.createClient(TransportClientFactory.java:1)\nCaused by: java.net.ConnectException: Connection refused\n\tat sun.nio.ch.Net.connect0(Native Method)\n\t... 1 more\n";
     assert_eq!(run(&kt(), t), want("system", "partition-not-found"));
 }
+
+#[test]
+fn taskmanagers_not_answering_the_jobmanager() {
+    let t = "java.lang.Exception: Cannot deploy task Map (1/1) (0b4d) - TaskManager (4e65 @ node-072 (dataPort=42246)) not responding after a rpcTimeout of 10000 ms\n\tat org.apache.flink.runtime.executiongraph.Execution$2.apply(Execution.java:1)\n";
+    assert_eq!(run(&kt(), t), want("system", "rpc"));
+}
