@@ -88,3 +88,12 @@ fn heap_exhaustion_reworded_by_a_driver() {
     let t = "java.sql.SQLException: Java heap space\n\tat com.mysql.cj.jdbc.exceptions.SQLError.createSQLException(SQLError.java:129)\n";
     assert_eq!(run(&rs(), t), want("resource", "oom-heap"));
 }
+
+#[test]
+fn python_memory_error_is_out_of_memory_wherever_it_lands() {
+    let t = "java.lang.RuntimeException: Error received from SDK harness for instruction 2: Traceback (most recent call last):\n  File \"/tmp/python-dist-1/python-files/udfs.py\", line 9, in eval\n    buf = bytearray(n)\nMemoryError\n\n\tat org.apache.beam.runners.fnexecution.control.FnApiControlClient$ResponseStreamObserver.onNext(FnApiControlClient.java:180)\n";
+    assert_eq!(run(&rs(), t), want("resource", "oom"));
+    // A word that merely contains it is not one.
+    let t = "java.lang.IllegalStateException: NoMemoryErrorHandler configured\n\tat com.acme.Job.map(Job.java:1)\n";
+    assert_eq!(run(&rs(), t), (None, None));
+}

@@ -368,3 +368,9 @@ fn taskmanagers_not_answering_the_jobmanager() {
     let t = "java.lang.Exception: Cannot deploy task Map (1/1) (0b4d) - TaskManager (4e65 @ node-072 (dataPort=42246)) not responding after a rpcTimeout of 10000 ms\n\tat org.apache.flink.runtime.executiongraph.Execution$2.apply(Execution.java:1)\n";
     assert_eq!(run(&kt(), t), want("system", "rpc"));
 }
+
+#[test]
+fn python_modules_missing_on_the_workers_are_class_loading() {
+    let t = "java.lang.RuntimeException: Error received from SDK harness for instruction 1: Traceback (most recent call last):\n  File \"/usr/lib/python3.11/site-packages/pyflink/fn_execution/beam/beam_operations.py\", line 64, in create_scalar_function\n    return pickle.loads(payload)\nModuleNotFoundError: No module named 'acme_fx'\n\n\tat org.apache.beam.runners.fnexecution.control.FnApiControlClient$ResponseStreamObserver.onNext(FnApiControlClient.java:180)\n";
+    assert_eq!(run(&kt(), t), want("user", "class-loading"));
+}
