@@ -29,6 +29,9 @@ version=2.3.0
 jobs="$here/python"
 out="${FAULTLINE_PYFLINK_OUT:-$repo/crates/stacktrace/tests/data/pyflink}"
 venv="${FAULTLINE_PYFLINK_VENV:-$HOME/.cache/faultline/pyflink}"
+python="$venv/bin/python"
+# shellcheck source=tests/flink/lib.sh
+. "$here/lib.sh"
 
 # --- the cases (each one's job and action: see spec) ---
 all_cases=(udf-zero-division map-key-error udf-bad-json map-bad-json udf-wrong-result-type
@@ -41,13 +44,12 @@ for c in "${cases[@]}"; do
   [[ " ${all_cases[*]} " == *" $c "* ]] || { echo "unknown case $c (known: ${all_cases[*]})" >&2; exit 2; }
 done
 
-work=$(mktemp -d -t faultline-pyflink.XXXXXX)
 pids=()     # every `timeout` wrapping a JVM or a `flink run` client
 cgroup=""   # the memory cgroup of udf-memory-oom-killed
 # `timeout` makes itself a process group leader: killing its group (-PID) kills the JVM and
 # the Python workers it started (bash pyflink-udf-runner.sh, python, tee), orphaned or not.
 kill_tree() { kill -KILL -- "-$1" 2>/dev/null || true; kill -KILL "$1" 2>/dev/null || true; }
-cleanup() {
+stop_all() { # cleanup's first step (see lib.sh)
   local p left
   for p in "${pids[@]}"; do kill_tree "$p"; done
   sleep 1
@@ -55,12 +57,8 @@ cleanup() {
     left=$(ps -e -o pid=,pgid=,stat=,args= | awk -v g="$p" '$2 == g && $3 !~ /^Z/')
     if [ -n "$left" ]; then echo "warning: still running in process group $p:" >&2; echo "$left" >&2; fi
   done
-  if [ -n "$cgroup" ]; then rmdir "$cgroup" 2>/dev/null || echo "warning: could not remove $cgroup" >&2; fi
-  if [ "${FAULTLINE_FLINK_KEEP:-}" = 1 ]; then echo "work dir kept: $work" >&2; else rm -rf "$work"; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-t0=$(date +%s)
+start_work faultline-pyflink
 
 # --- PyFlink in a venv: the client, the Python workers and the Flink distribution (lib/, opt/, bin/) ---
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import pyflink.version as v, sys; sys.exit(v.__version__ != sys.argv[1])' "$version" 2>/dev/null; then
@@ -68,118 +66,31 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import pyflink.versio
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q "apache-flink==$version"
 fi
-python="$venv/bin/python"
 flink=$("$python" -c 'import os, pyflink; print(os.path.dirname(os.path.abspath(pyflink.__file__)))')
-dist="$flink/lib/flink-dist-$version.jar"
-cp="$flink/lib/*"
-[ -f "$dist" ] || { echo "no $dist" >&2; exit 1; }
-mkdir -p "$out" "$work/plugins" "$work/client-tmp"
-export FLINK_PLUGINS_DIR="$work/plugins"   # an empty plugins dir (see capture.sh)
-# JVM module flags (--add-opens/--add-exports): env.java.opts.all of flink-dist's default config.yaml.
-opts=$("$python" -c 'import sys,zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read("config.yaml").decode())' "$dist" |
-  sed -n 's/^ *all: //p' | head -1)
+use_flink
+mkdir -p "$work/client-tmp"
 
-# --- helpers ---
-free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-py() { "$python" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-get() { curl -sf --max-time 10 "$api$1"; }
-wait_for() { # wait_for SECONDS CMD...: runs CMD once a second until it succeeds
-  local n=$1; shift
-  for _ in $(seq "$n"); do "$@" && return 0; sleep 1; done
-  return 1
-}
-# start_java NAME MAINCLASS JVMFLAGS SETUP ARGS... ; sets $last_pid (the `timeout` wrapping the java)
-start_java() {
-  local name=$1 main=$2 jvm=$3 setup=$4; shift 4
-  # shellcheck disable=SC2086
-  (cd "$gdir" && eval "$setup" && exec timeout -s KILL 1200 env -u PYTHONPATH java $opts $jvm -Djava.io.tmpdir="$gdir/tmp" -Dlog.file="$gdir/log/$name.log" \
-    -Dlog4j.configurationFile="file:$conf/log4j.properties" \
-    -cp "$cp" "$main" --configDir "$conf" "$@" > "$gdir/log/$name.out" 2>&1) &
-  last_pid=$!
-  disown "$last_pid"
-  pids+=("$last_pid")
-}
+# --- helpers (lib.sh) ---
+java_env=(env -u PYTHONPATH); java_own_tmpdir=1; run_timeout=90
 
 # --- the cluster: one JobManager, one TaskManager with 2 slots ($tm_setup: shell code run
 # in the TaskManager's subshell first) ---
 start_cluster() { # GROUP
-  gdir="$work/$1"; conf="$gdir/conf"; mkdir -p "$conf" "$gdir/log" "$gdir/tmp"
-  rest=$(free_port); rpc=$(free_port); api="http://127.0.0.1:$rest"
-  cat > "$conf/config.yaml" <<YAML
-jobmanager.rpc.address: 127.0.0.1
-jobmanager.rpc.port: $rpc
-jobmanager.bind-host: 127.0.0.1
-jobmanager.memory.process.size: 1024m
-taskmanager.host: 127.0.0.1
-taskmanager.bind-host: 127.0.0.1
-taskmanager.rpc.port: 0
-taskmanager.data.port: 0
-taskmanager.memory.process.size: 1280m
-taskmanager.numberOfTaskSlots: 2
-rest.address: 127.0.0.1
-rest.bind-address: 127.0.0.1
-rest.port: $rest
-blob.server.port: 0
-metrics.internal.query-service.port: 0
-restart-strategy.type: none
-slot.request.timeout: 10000
-heartbeat.interval: 2000
-heartbeat.timeout: 10000
-io.tmp.dirs: $gdir/tmp
-python.executable: $python
-python.client.executable: $python
-env.java.opts.all: $opts
-YAML
-  cat > "$conf/log4j.properties" <<'PROPS'
-rootLogger.level = INFO
-rootLogger.appenderRef.file.ref = MainAppender
-appender.main.name = MainAppender
-appender.main.type = File
-appender.main.fileName = ${sys:log.file}
-appender.main.layout.type = PatternLayout
-appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
-PROPS
+  new_cluster_dir "$1"
+  slots=2; tm_count=1
+  conf_extra="python.executable: $python"$'\n'"python.client.executable: $python"$'\n'"env.java.opts.all: $opts"
+  write_conf
   cp "$conf/log4j.properties" "$conf/log4j-cli.properties"
-  resource_params() {
-    java -cp "$flink/bin/bash-java-utils.jar:$cp" org.apache.flink.runtime.util.bash.BashJavaUtils "$1" --configDir "$conf" 2>/dev/null |
-      sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p'
-  }
-  jm_params=$(resource_params GET_JM_RESOURCE_PARAMS)
-  tm_params=$(resource_params GET_TM_RESOURCE_PARAMS)
-  [ -n "$jm_params" ] && [ -n "$tm_params" ] || { echo "BashJavaUtils printed no resource params" >&2; exit 1; }
-  start_java jm org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint "$(echo "$jm_params" | sed -n 1p)" ":"
-  jm_pid=$last_pid
+  start_jm
   tm_n=0; start_tm
-  wait_for 90 cluster_ready || { echo "cluster not ready" >&2; tail -n 30 "$gdir"/log/*.out >&2; exit 1; }
+  wait_cluster_ready
   echo "Flink $(get /config | py 'd["flink-version"]') on $api, PyFlink $("$python" -c 'import pyflink.version as v; print(v.__version__)') in $venv"
 }
-tm_setup=":"
-start_tm() {
-  tm_n=$((tm_n + 1))
-  # shellcheck disable=SC2046
-  start_java "tm$tm_n" org.apache.flink.runtime.taskexecutor.TaskManagerRunner "$(echo "$tm_params" | sed -n 1p)" "$tm_setup" \
-    $(echo "$tm_params" | sed -n 2p)
-  tm_pid=$last_pid
-}
-tm_java_pid() { pgrep -P "$tm_pid" java || true; }
-jm_java_pid() { pgrep -P "$jm_pid" java || true; }
-cluster_ready() { # the JobManager up, a live TaskManager, both slots free
-  [ -n "$(jm_java_pid)" ] || { echo "the JobManager died" >&2; tail -n 30 "$gdir/log/jm.log" >&2; exit 1; }
-  [ -n "$(tm_java_pid)" ] || return 1
-  local o; o=$(get /overview) || return 1
-  [ "$(echo "$o" | py "d['slots-available'] >= 2 and d['taskmanagers'] >= 1")" = True ]
-}
+tm_setup=":"; tm_jvm_extra=""
 ensure_tm() {
   if [ -z "$(tm_java_pid)" ]; then echo "  (TaskManager is gone; starting a new one)"; start_tm; fi
-  wait_for 90 cluster_ready || { echo "cluster not ready" >&2; tail -n 30 "$gdir"/log/*.out >&2; exit 1; }
+  wait_cluster_ready
 }
-
-job_state() { get "/jobs/$1" | py 'd["state"]'; }
-is_failed() { [ "$(job_state "$1")" = FAILED ]; }
-is_gone() { local s; s=$(job_state "$1"); [ "$s" = CANCELED ] || [ "$s" = FAILED ] || [ "$s" = FINISHED ]; }
-all_running() { [ "$(get "/jobs/$1" | py 'all(v["status"] == "RUNNING" for v in d["vertices"])')" = True ]; }
-has_history() { [ "$(get "/jobs/$1/exceptions" | py 'len(d["exceptionHistory"]["entries"])')" -ge 1 ]; }
-cancel() { curl -sf -X PATCH "$api/jobs/$1?mode=cancel" >/dev/null || true; wait_for 30 is_gone "$1" || true; }
 
 # submit CASE: `flink run -d -py` of $script with $args (the client under timeout, with $client_env);
 # its output goes to $work/CASE.client, and the job id it printed (if any) to $work/CASE.job.
@@ -194,7 +105,6 @@ submit() {
 }
 
 # --- per-case actions once the job is submitted ---
-wait_running() { wait_for 90 all_running "$1" || { echo "  the job never ran" >&2; return 1; }; }
 worker_pid() { # the Python worker (python -m pyflink.fn_execution.beam.beam_boot) under the TaskManager
   local runner; runner=$(pgrep -P "$(tm_java_pid)" -f pyflink-udf-runner.sh | head -1)
   [ -n "$runner" ] && pgrep -P "$runner" -f pyflink.fn_execution.beam.beam_boot | head -1
@@ -256,8 +166,9 @@ if tb >= 0:   # up to the first Java frame after it (the end of the exception me
 found = found or re.findall(r"^Caused by: (.*)$", text, re.M) or text.splitlines()[:1]
 print(found[-1][:150])'
 }
-failures=0
-not_captured() { echo "$1: $2" >&2; failures=$((failures + 1)); }
+# an empty exception history: nothing to save; the run stops
+no_exception_history() { echo "$1: job $2 has an empty exception history" >&2; exit 1; }
+no_history=no_exception_history
 run_case() {
   local name=$1 job
   spec "$name"
@@ -280,9 +191,7 @@ run_case() {
     cancel "$job"; return
   fi
   wait_for 10 has_history "$job" || true
-  get "/jobs/$job/exceptions?maxExceptions=10" > "$out/$name.exceptions.json"
-  py 'd["exceptionHistory"]["entries"][0]["stacktrace"]' < "$out/$name.exceptions.json" > "$work/trace.txt"
-  head -c -1 "$work/trace.txt" > "$out/$name.txt"   # print() added a newline
+  save_failure "$name" "$job"
   echo "$name: FAILED; $(summary < "$out/$name.txt")"
 }
 
@@ -308,5 +217,4 @@ for g in main memcg; do
   for c in "${todo[@]}"; do run_case "$c"; done
   for p in "${pids[@]}"; do kill_tree "$p"; done   # the group's JVMs and Python workers
 done
-echo "$(( ${#cases[@]} - failures )) of ${#cases[@]} case(s) captured into $out in $(( $(date +%s) - t0 )) s"
-[ "$failures" -eq 0 ] || { echo "$failures case(s) not captured" >&2; exit 1; }
+report

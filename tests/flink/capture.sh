@@ -26,6 +26,9 @@ repo=$(cd "$here/../.." && pwd)
 version=2.3.0
 out="${FAULTLINE_FLINK_OUT:-$repo/crates/stacktrace/tests/data/flink}"
 cache="${FAULTLINE_FLINK_CACHE:-$HOME/.cache/faultline/flink}"
+python=python3
+# shellcheck source=tests/flink/lib.sh
+. "$here/lib.sh"
 
 # --- the cases, by cluster group (groups run in this order) ---
 groups=(main adaptive twotm limits metaspace parallelgc threads jdbc mariadb)
@@ -68,7 +71,6 @@ for c in "${cases[@]}"; do
   [ -n "${group_of[$c]:-}" ] || { echo "unknown case $c (known: ${all_cases[*]})" >&2; exit 2; }
 done
 
-work=$(mktemp -d -t faultline-flink.XXXXXX)
 pids=()     # every `timeout` wrapping a JVM or a helper process
 mounts=()   # tmpfs volumes to unmount
 cgroup=""   # the pids cgroup of the threads group
@@ -178,7 +180,7 @@ mdb_stop() { # SIGKILL to mariadbd (the child of its timeout, if that still runs
 }
 
 kill_tree() { pkill -KILL -P "$1" 2>/dev/null || true; kill -KILL "$1" 2>/dev/null || true; }
-cleanup() {
+stop_all() { # cleanup's first step (see lib.sh)
   local p
   pg_stop
   mdb_stop
@@ -186,7 +188,7 @@ cleanup() {
   sleep 1
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done     # a `timeout` still there
   for p in "${mounts[@]}"; do umount -l "$p" 2>/dev/null || true; done
-  if [ -n "$cgroup" ]; then sleep 1; rmdir "$cgroup" 2>/dev/null || echo "warning: could not remove $cgroup" >&2; fi
+  if [ -n "$cgroup" ]; then sleep 1; fi   # (cleanup removes it)
   if pgrep -f "$work/" >/dev/null; then
     echo "warning: JVMs still running:" >&2; pgrep -af "$work/" >&2 || true
   fi
@@ -198,11 +200,8 @@ cleanup() {
     if pgrep -f "$mdbroot" >/dev/null; then echo "warning: MariaDB still running:" >&2; pgrep -af "$mdbroot" >&2 || true; fi
     rm -rf "$mdbroot"
   fi
-  if [ "${FAULTLINE_FLINK_KEEP:-}" = 1 ]; then echo "work dir kept: $work" >&2; else rm -rf "$work"; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-t0=$(date +%s)
+start_work faultline-flink
 
 # --- Flink from the wheel (jars only: lib/, opt/, plugins/, bin/bash-java-utils.jar) ---
 flink="$cache/$version/pyflink"
@@ -214,15 +213,7 @@ if [ ! -f "$flink/lib/flink-dist-$version.jar" ]; then
   python3 -m zipfile -e "$(ls "$cache"/apache_flink_libraries-"$version"-*.whl | head -1)" "$cache/$version.tmp"
   mv "$cache/$version.tmp" "$cache/$version"
 fi
-dist="$flink/lib/flink-dist-$version.jar"
-cp="$flink/lib/*"
-mkdir -p "$out" "$work/plugins"
-# Flink looks for plugins in $FLINK_PLUGINS_DIR, else in ./plugins, and refuses to start on a
-# subdirectory without jars (this repository has a plugins/ of its own): use an empty one.
-export FLINK_PLUGINS_DIR="$work/plugins"
-# JVM module flags (--add-opens/--add-exports): env.java.opts.all of flink-dist's default config.yaml.
-opts=$(python3 -c 'import sys,zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read("config.yaml").decode())' "$dist" |
-  sed -n 's/^ *all: //p' | head -1)
+use_flink
 
 # --- the jobs: jobs/src, plus a vendor library the jobs compile against (jobs/vendor-api, not
 # packaged) and a different version of it that the jar bundles (jobs/vendor-lib) ---
@@ -236,28 +227,8 @@ javac -nowarn -cp "$cp:$work/vendor-api" -d "$work/classes" $(find "$here/jobs/s
 javac -nowarn -d "$work/classes" $(find "$here/jobs/vendor-lib" -name '*.java')
 (cd "$work/classes" && jar cf "$work/jobs.jar" .)
 
-# --- helpers ---
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-get() { curl -sf --max-time 10 "$api$1"; }
-# wait_for SECONDS CMD...: runs CMD once a second until it succeeds.
-wait_for() {
-  local n=$1; shift
-  for _ in $(seq "$n"); do "$@" && return 0; sleep 1; done
-  return 1
-}
-# start_java NAME MAINCLASS JVMFLAGS SETUP ARGS... ; sets $last_pid (the `timeout` wrapping the java).
-# SETUP is shell code run in the JVM's subshell first (ulimit, cgroup).
-start_java() {
-  local name=$1 main=$2 jvm=$3 setup=$4; shift 4
-  # shellcheck disable=SC2086
-  (cd "$gdir" && eval "$setup" && exec timeout -s KILL 1200 java $opts $jvm -Dlog.file="$gdir/log/$name.log" \
-    -Dlog4j.configurationFile="file:$conf/log4j.properties" \
-    -cp "$cp" "$main" --configDir "$conf" "$@" > "$gdir/log/$name.out" 2>&1) &
-  last_pid=$!
-  disown "$last_pid"   # no "Killed" notices from bash; cleanup kills it by pid
-  pids+=("$last_pid")
-}
+# --- helpers (lib.sh) ---
+java_env=(); java_own_tmpdir=""; run_timeout=60
 
 # --- misbehaving services for the dependency cases (tests/flink/services.py) ---
 (exec timeout -s KILL 1200 python3 "$here/services.py" > "$work/services.json" 2> "$work/services.err") &
@@ -269,8 +240,7 @@ svc() { py "d['$1']" < "$work/services.json"; }
 # start_cluster GROUP: a fresh JobManager and the group's TaskManagers, the jobs jar uploaded.
 start_cluster() {
   local g=$1 extra="" i
-  gdir="$work/$g"; conf="$gdir/conf"; mkdir -p "$conf" "$gdir/log" "$gdir/tmp"
-  rest=$(free_port); rpc=$(free_port); api="http://127.0.0.1:$rest"
+  new_cluster_dir "$g"
   slots=2; tm_count=1; tm_setup=":"; tm_jvm_extra=""
   case $g in
     adaptive) tm_count=0                                  # no TaskManager, the adaptive scheduler
@@ -285,52 +255,12 @@ start_cluster() {
       mkdir -p "$cgroup" && echo 400 > "$cgroup/pids.max" || { echo "no pids cgroup here" >&2; cgroup=""; return 1; }
       tm_setup="echo \$BASHPID > $cgroup/cgroup.procs" ;;
   esac
-  cat > "$conf/config.yaml" <<YAML
-jobmanager.rpc.address: 127.0.0.1
-jobmanager.rpc.port: $rpc
-jobmanager.bind-host: 127.0.0.1
-jobmanager.memory.process.size: 1024m
-taskmanager.host: 127.0.0.1
-taskmanager.bind-host: 127.0.0.1
-taskmanager.rpc.port: 0
-taskmanager.data.port: 0
-taskmanager.memory.process.size: 1280m
-taskmanager.numberOfTaskSlots: $slots
-rest.address: 127.0.0.1
-rest.bind-address: 127.0.0.1
-rest.port: $rest
-blob.server.port: 0
-metrics.internal.query-service.port: 0
-restart-strategy.type: none
-slot.request.timeout: 10000
-heartbeat.interval: 2000
-heartbeat.timeout: 10000
-io.tmp.dirs: $gdir/tmp
-cluster.intercept-user-system-exit: THROW
-$extra
-YAML
-  cat > "$conf/log4j.properties" <<'PROPS'
-rootLogger.level = INFO
-rootLogger.appenderRef.file.ref = MainAppender
-appender.main.name = MainAppender
-appender.main.type = File
-appender.main.fileName = ${sys:log.file}
-appender.main.layout.type = PatternLayout
-appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
-PROPS
-  # Heap, metaspace and direct memory flags (line 1) and -D settings (line 2), as Flink's bin scripts get them.
-  resource_params() {
-    java -cp "$flink/bin/bash-java-utils.jar:$cp" org.apache.flink.runtime.util.bash.BashJavaUtils "$1" --configDir "$conf" 2>/dev/null |
-      sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p'
-  }
-  jm_params=$(resource_params GET_JM_RESOURCE_PARAMS)
-  tm_params=$(resource_params GET_TM_RESOURCE_PARAMS)
-  [ -n "$jm_params" ] && [ -n "$tm_params" ] || { echo "BashJavaUtils printed no resource params" >&2; exit 1; }
-  start_java jm org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint "$(echo "$jm_params" | sed -n 1p)" ":"
-  jm_pid=$last_pid
+  conf_extra="cluster.intercept-user-system-exit: THROW"$'\n'"$extra"
+  write_conf
+  start_jm
   tm_pids=()
   for ((i = 0; i < tm_count; i++)); do start_tm; done
-  wait_for 90 cluster_ready || { echo "cluster not ready" >&2; tail -n 30 "$gdir"/log/*.out >&2; exit 1; }
+  wait_cluster_ready
   jar_id=$(curl -sf -X POST -F "jarfile=@$work/jobs.jar" "$api/jars/upload" | py 'd["filename"].split("/")[-1]')
   echo "[$g] Flink $(get /config | py 'd["flink-version"]') on $api, $tm_count TaskManager(s) with $slots slot(s)"
 }
@@ -339,39 +269,14 @@ stop_cluster() {
   for p in "$jm_pid" "${tm_pids[@]}"; do pkill -CONT -P "$p" 2>/dev/null || true; kill_tree "$p"; done
   if [ -n "$cgroup" ]; then sleep 1; rmdir "$cgroup" 2>/dev/null || true; cgroup=""; fi
 }
-tm_n=0
-start_tm() {
-  tm_n=$((tm_n + 1))
-  # shellcheck disable=SC2046
-  start_java "tm$tm_n" org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
-    "$(echo "$tm_params" | sed -n 1p) $tm_jvm_extra" "$tm_setup" $(echo "$tm_params" | sed -n 2p)
-  tm_pid=$last_pid
-  tm_pids+=("$tm_pid")
-  tm_log[$tm_pid]="tm$tm_n.log"
-}
-declare -A tm_log
-tm_java_pid() { pgrep -P "$tm_pid" java || true; }
-jm_java_pid() { pgrep -P "$jm_pid" java || true; }
-cluster_ready() { # the JobManager up, the group's live TaskManagers, all slots free
-  [ -n "$(jm_java_pid)" ] || { echo "the JobManager died" >&2; tail -n 30 "$gdir/log/jm.log" >&2; exit 1; }
-  [ "$tm_count" -eq 0 ] || [ -n "$(tm_java_pid)" ] || return 1
-  local o; o=$(get /overview) || return 1
-  [ "$(echo "$o" | py "d['slots-available'] >= $((slots * tm_count)) and d['taskmanagers'] >= $tm_count")" = True ]
-}
 ensure_tm() { # as many live TaskManagers as the group has (a case may have killed one)
   local p live=0
   for p in "${tm_pids[@]}"; do [ -z "$(pgrep -P "$p" java)" ] || live=$((live + 1)); done
   for ((; live < tm_count; live++)); do echo "  (a TaskManager is gone; starting a new one)"; start_tm; done
-  wait_for 90 cluster_ready || { echo "cluster not ready" >&2; tail -n 30 "$gdir"/log/*.out >&2; exit 1; }
+  wait_cluster_ready
 }
 
-job_state() { get "/jobs/$1" | py 'd["state"]'; }
-is_failed() { [ "$(job_state "$1")" = FAILED ]; }
-is_gone() { local s; s=$(job_state "$1"); [ "$s" = CANCELED ] || [ "$s" = FAILED ] || [ "$s" = FINISHED ]; }
-all_running() { [ "$(get "/jobs/$1" | py 'all(v["status"] == "RUNNING" for v in d["vertices"])')" = True ]; }
-has_history() { [ "$(get "/jobs/$1/exceptions" | py 'len(d["exceptionHistory"]["entries"])')" -ge 1 ]; }
 has_checkpoint() { [ "$(get "/jobs/$1/checkpoints" | py 'd["counts"]["completed"]')" -ge 1 ]; }
-cancel() { curl -sf -X PATCH "$api/jobs/$1?mode=cancel" >/dev/null || true; wait_for 30 is_gone "$1" || true; }
 
 # submit CLASS [ARG...]: POST /jars/:id/run with a JSON body (entry class, program arguments and
 # $savepoint if set). Prints the job id; on an error response, leaves it in $work/response.json.
@@ -387,7 +292,6 @@ print(json.dumps(b))' "$class" "${savepoint:-}" "$@")
 }
 
 # --- per-case actions: before submitting (setup), once submitted (action), after FAILED (after) ---
-wait_running() { wait_for 60 all_running "$1" || { echo "  the job never ran" >&2; return 1; }; }
 kill_tm() { wait_running "$1" && sleep 3 && echo "  SIGKILL to the TaskManager (pid $(tm_java_pid))" && kill -KILL "$(tm_java_pid)"; }
 stop_tm() { wait_running "$1" && sleep 3 && echo "  SIGSTOP to the TaskManager (pid $(tm_java_pid))" && kill -STOP "$(tm_java_pid)"; }
 kill_stopped_tm() { kill -KILL "$(tm_java_pid)"; }
@@ -802,8 +706,13 @@ spec() {
   esac
 }
 
-failures=0
-not_captured() { echo "$1: $2" >&2; failures=$((failures + 1)); }
+# An empty exception history (the adaptive scheduler failing before any execution existed):
+# the failure is only in the job's result.
+save_execution_result() { # NAME JOB
+  get "/jobs/$2/execution-result" > "$out/$1.execution-result"
+  py 'd["job-execution-result"]["failure-cause"]["stack-trace"]' < "$out/$1.execution-result" > "$work/trace.txt"
+}
+no_history=save_execution_result
 run_case() {
   local name=$1 try
   spec "$name"
@@ -842,17 +751,7 @@ PY
   fi
   wait_for 10 has_history "$job" || true
   if [ -n "$after" ]; then $after "$job"; fi
-  get "/jobs/$job/exceptions?maxExceptions=10" > "$work/exceptions.json"
-  if [ "$(py 'len(d["exceptionHistory"]["entries"])' < "$work/exceptions.json")" -gt 0 ]; then
-    mv "$work/exceptions.json" "$out/$name.exceptions.json"
-    py 'd["exceptionHistory"]["entries"][0]["stacktrace"]' < "$out/$name.exceptions.json" > "$work/trace.txt"
-  else
-    # An empty exception history (the adaptive scheduler failing before any execution existed):
-    # the failure is only in the job's result.
-    get "/jobs/$job/execution-result" > "$out/$name.execution-result"
-    py 'd["job-execution-result"]["failure-cause"]["stack-trace"]' < "$out/$name.execution-result" > "$work/trace.txt"
-  fi
-  head -c -1 "$work/trace.txt" > "$out/$name.txt"   # print() added a newline
+  save_failure "$name" "$job"
   echo "$name: FAILED; $(head -n 1 "$out/$name.txt" | cut -c1-110)"
   grep '^Caused by' "$out/$name.txt" | sed 's/^/    /' | cut -c1-150 || true
 }
@@ -878,5 +777,4 @@ for g in "${groups[@]}"; do
   if [ "$g" = jdbc ]; then pg_stop; fi
   if [ "$g" = mariadb ]; then mdb_stop; fi
 done
-echo "$(( ${#cases[@]} - failures )) of ${#cases[@]} case(s) captured into $out in $(( $(date +%s) - t0 )) s"
-[ "$failures" -eq 0 ] || { echo "$failures case(s) not captured" >&2; exit 1; }
+report
