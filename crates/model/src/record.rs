@@ -409,10 +409,7 @@ fn cut_middle(s: &mut String, max: usize) -> bool {
     }
     let room = max - CUT_MARK.len();
     let head = floor_boundary(s, room / 4);
-    let mut tail = s.len() - (room - head);
-    while !s.is_char_boundary(tail) {
-        tail += 1;
-    }
+    let tail = ceil_boundary(s, s.len() - (room - head));
     let end = s[tail..].to_owned();
     s.truncate(head);
     s.push_str(CUT_MARK);
@@ -424,6 +421,14 @@ fn cut_middle(s: &mut String, max: usize) -> bool {
 fn floor_boundary(s: &str, mut at: usize) -> usize {
     while !s.is_char_boundary(at) {
         at -= 1;
+    }
+    at
+}
+
+/// The smallest char boundary of `s` at or above `at`.
+fn ceil_boundary(s: &str, mut at: usize) -> usize {
+    while !s.is_char_boundary(at) {
+        at += 1;
     }
     at
 }

@@ -136,13 +136,11 @@ impl Rule {
     /// starts with (a wrapper built from another exception's `toString()`,
     /// as PyFlink re-raises Java exceptions and Flink serializes causes).
     pub fn matches(&self, t: &Throwable<'_>) -> bool {
-        let class = t.class_name();
-        let quoted = quoted_class(t.message_or_empty());
+        let names = |class: &str| self.exception.iter().any(|p| class_matches(p, class));
+        // The message is read for a quoted class only when the own class does not match.
         (self.exception.is_empty()
-            || self
-                .exception
-                .iter()
-                .any(|p| class_matches(p, class) || quoted.is_some_and(|q| class_matches(p, q))))
+            || names(t.class_name())
+            || quoted_class(t.message_or_empty()).is_some_and(names))
             && (self.message.is_empty() || {
                 let m = t.message_or_empty();
                 self.message.iter().any(|n| contains_ci(m, n))
