@@ -80,6 +80,8 @@ pub struct Options {
     pub jvm_opts: Vec<String>,
     /// How long `start` waits for the REST API and the TaskManagers.
     pub startup_timeout: Duration,
+    /// Plugin folders copied into the cluster's `plugins/` before start: (folder name, source).
+    pub plugins: Vec<(String, PathBuf)>,
 }
 
 impl Default for Options {
@@ -91,6 +93,7 @@ impl Default for Options {
             config: Vec::new(),
             jvm_opts: Vec::new(),
             startup_timeout: Duration::from_secs(120),
+            plugins: Vec::new(),
         }
     }
 }
@@ -117,6 +120,12 @@ impl Options {
     /// Adds (or overrides) one `config.yaml` entry.
     pub fn with_config(mut self, key: &str, value: &str) -> Self {
         self.config.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Installs a plugin: `dir` is copied to `plugins/<name>/` of the cluster before it starts.
+    pub fn with_plugin(mut self, name: &str, dir: &Path) -> Self {
+        self.plugins.push((name.to_owned(), dir.to_path_buf()));
         self
     }
 }
@@ -206,6 +215,9 @@ impl FlinkCluster {
         ] {
             fs::create_dir_all(d).ctx(|| format!("creating {}", d.display()))?;
         }
+        for (name, from) in &options.plugins {
+            copy_dir(from, &plugins_dir.join(name))?;
+        }
         let [rest_port, rpc_port, blob_port] = free_ports::<3>()?;
         write_config(
             &conf_dir, &work_dir, &options, rest_port, rpc_port, blob_port,
@@ -284,6 +296,11 @@ impl FlinkCluster {
     /// The directory of the JVMs' logs (`jobmanager.log`, `taskmanager-0.log`, `*.out`).
     pub fn log_dir(&self) -> &Path {
         &self.log_dir
+    }
+
+    /// The cluster's `plugins/` (`FLINK_PLUGINS_DIR`), where `Options::with_plugin` installs.
+    pub fn plugins_dir(&self) -> &Path {
+        &self.plugins_dir
     }
 
     /// The options the cluster was started with.
@@ -714,6 +731,23 @@ fn flink_error_line(body: &[u8]) -> String {
         );
     }
     parts.join("\n")
+}
+
+/// Copies a directory tree (a plugin folder) file by file.
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to).ctx(|| format!("creating {}", to.display()))?;
+    for entry in fs::read_dir(from).ctx(|| format!("listing {}", from.display()))? {
+        let path = entry.ctx(|| format!("listing {}", from.display()))?.path();
+        let Some(name) = path.file_name() else { continue };
+        let dest = to.join(name);
+        if path.is_dir() {
+            copy_dir(&path, &dest)?;
+        } else {
+            fs::copy(&path, &dest)
+                .ctx(|| format!("copying {} to {}", path.display(), dest.display()))?;
+        }
+    }
+    Ok(())
 }
 
 fn write_config(
