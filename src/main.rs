@@ -6,6 +6,7 @@ mod classify_cmd;
 mod data;
 mod eval_cmd;
 mod events_cmd;
+mod flink_plugin_cmd;
 mod replay_cmd;
 mod report_cmd;
 mod serve_cmd;
@@ -43,6 +44,8 @@ enum Command {
     Serve(serve_cmd::Args),
     /// Print the stored event log as JSON lines.
     Events(events_cmd::Args),
+    /// Write a Flink JobManager plugin folder (enricher jar, native library, chain) and print its config.
+    FlinkPlugin(flink_plugin_cmd::Args),
 }
 
 /// Where the chain comes from: a directory (or manifest) or the built-in default.
@@ -86,6 +89,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
         Command::Events(args) => events_cmd::run(args),
+        Command::FlinkPlugin(args) => flink_plugin_cmd::run(args),
     };
     match result {
         Ok(code) => code,
