@@ -10,6 +10,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use faultline_engine::{Chain, Engine};
+
 /// The enricher's class name, the value `jobmanager.failure-enrichers` must list.
 pub const ENRICHER_CLASS: &str = "dev.faultline.flink.FaultlineFailureEnricher";
 
@@ -70,14 +72,22 @@ pub enum Error {
     #[error("javac failed: {0}")]
     Javac(String),
     /// Reading or writing a file failed.
-    #[error("{what} {}: {source}", path.display())]
+    #[error("{what} {}: {error}", path.display())]
     Io {
         /// What was being done.
         what: &'static str,
         /// The file or directory.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (shown in the message, not as a separate source).
+        error: std::io::Error,
+    },
+    /// The chain to ship does not load cleanly.
+    #[error("chain {}: {message}", path.display())]
+    Chain {
+        /// The chain directory.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
     },
     /// Writing the jar failed.
     #[error("cannot write jar {}: {message}", path.display())]
@@ -90,10 +100,10 @@ pub enum Error {
 }
 
 fn io<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> Error + 'a {
-    move |source| Error::Io {
+    move |error| Error::Io {
         what,
         path: path.to_path_buf(),
-        source,
+        error,
     }
 }
 
@@ -145,8 +155,8 @@ pub fn find_flink_lib(flink_home: Option<&Path>) -> Result<PathBuf, Error> {
     })
 }
 
-/// The native library: `explicit`, else next to `exe`, else in its `deps/` (where cargo
-/// leaves a library built as a dependency).
+/// The native library: `explicit`, else the newer of the one next to `exe` and the one
+/// in its `deps/` (where cargo leaves a library built as a dependency).
 pub fn find_native_lib(explicit: Option<&Path>, exe: Option<&Path>) -> Result<PathBuf, Error> {
     let name = native_lib_name();
     let candidates: Vec<PathBuf> = match explicit {
@@ -156,10 +166,14 @@ pub fn find_native_lib(explicit: Option<&Path>, exe: Option<&Path>) -> Result<Pa
             .map(|dir| vec![dir.join(&name), dir.join("deps").join(&name)])
             .unwrap_or_default(),
     };
+    // Both places may hold one (cargo uplifts a member's library, a dependency's stays
+    // in deps/): the newest is the one the last build wrote.
     candidates
         .iter()
-        .find(|p| p.is_file())
-        .cloned()
+        .filter(|p| p.is_file())
+        .filter_map(|p| Some((std::fs::metadata(p).ok()?.modified().ok()?, p)))
+        .max_by_key(|(modified, _)| *modified)
+        .map(|(_, p)| p.clone())
         .ok_or_else(|| Error::NoNativeLib {
             name,
             searched: display_list(&candidates),
@@ -278,6 +292,10 @@ pub struct PluginSpec {
 /// Writes the plugin folder `dir` (jar, native library, `chain/`) and returns the
 /// `config.yaml` lines that enable it.
 pub fn write_plugin(dir: &Path, spec: &PluginSpec) -> Result<Vec<String>, Error> {
+    // A chain that cannot load is refused before anything is written.
+    if let Some(chain) = &spec.chain {
+        check_chain(chain)?;
+    }
     std::fs::create_dir_all(dir).map_err(io("creating", dir))?;
     build_jar(&spec.flink_lib, &dir.join(JAR_NAME))?;
     let lib = dir.join(native_lib_name());
@@ -296,13 +314,6 @@ pub fn write_plugin(dir: &Path, spec: &PluginSpec) -> Result<Vec<String>, Error>
 
 /// Copies a chain directory's files (chains are flat: `chain.toml` and components).
 fn copy_chain(from: &Path, to: &Path) -> Result<(), Error> {
-    if !from.join("chain.toml").is_file() {
-        return Err(Error::Io {
-            what: "no chain.toml in",
-            path: from.to_path_buf(),
-            source: std::io::Error::from(std::io::ErrorKind::NotFound),
-        });
-    }
     std::fs::create_dir_all(to).map_err(io("creating", to))?;
     for entry in std::fs::read_dir(from).map_err(io("listing", from))? {
         let path = entry.map_err(io("listing", from))?.path();
@@ -312,6 +323,30 @@ fn copy_chain(from: &Path, to: &Path) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Loads a chain directory and refuses it when its manifest is broken or a filter cannot
+/// load: inside the JobManager such a chain would label nothing.
+pub fn check_chain(dir: &Path) -> Result<(), Error> {
+    let chain_err = |message: String| Error::Chain {
+        path: dir.to_path_buf(),
+        message,
+    };
+    if !dir.join("chain.toml").is_file() {
+        return Err(chain_err("no chain.toml in it".into()));
+    }
+    let engine = Engine::with_defaults().map_err(|e| chain_err(e.to_string()))?;
+    let chain = Chain::load(&engine, dir).map_err(|e| chain_err(e.to_string()))?;
+    let problems: Vec<String> = chain
+        .problems()
+        .into_iter()
+        .map(|p| format!("filter {}: {}", p.filter, p.message))
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(chain_err(problems.join("; ")))
+    }
 }
 
 /// The `config.yaml` lines that enable the plugin, one `key: value` each.
@@ -343,9 +378,14 @@ mod tests {
         let in_deps = dir.path().join("deps").join(native_lib_name());
         std::fs::write(&in_deps, b"").unwrap();
         assert_eq!(find_native_lib(None, Some(&exe)).unwrap(), in_deps);
+        std::thread::sleep(std::time::Duration::from_millis(20));
         let beside = dir.path().join(native_lib_name());
         std::fs::write(&beside, b"").unwrap();
-        assert_eq!(find_native_lib(None, Some(&exe)).unwrap(), beside);
+        assert_eq!(
+            find_native_lib(None, Some(&exe)).unwrap(),
+            beside,
+            "the newer"
+        );
         assert!(find_native_lib(Some(&dir.path().join("nope.so")), Some(&exe)).is_err());
     }
 
@@ -358,6 +398,22 @@ mod tests {
         );
         assert!(lines.contains(&"faultline.output-keys: team;owner".to_owned()));
         assert!(lines.iter().all(|l| l.split_once(": ").is_some()));
+    }
+
+    #[test]
+    fn a_chain_that_cannot_load_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = check_chain(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("no chain.toml"), "{err}");
+        std::fs::write(
+            dir.path().join("chain.toml"),
+            "[[filter]]\nname = \"gone\"\npath = \"gone.wasm\"\nversion = \"1\"\n",
+        )
+        .unwrap();
+        let err = check_chain(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("filter gone"), "{err}");
+        faultline_builtin::export(dir.path()).unwrap();
+        check_chain(dir.path()).unwrap();
     }
 
     #[test]
