@@ -17,18 +17,26 @@ import org.apache.flink.api.common.JobInfo;
 import org.apache.flink.core.failure.FailureEnricher;
 import org.apache.flink.metrics.MetricGroup;
 
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.JobManagerOptions;
+
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 public class Probe {
     static class Ctx implements FailureEnricher.Context {
         final ClassLoader loader;
-        Ctx(ClassLoader loader) { this.loader = loader; }
+        final Executor executor;
+        Ctx(ClassLoader loader) { this(loader, Runnable::run); }
+        Ctx(ClassLoader loader, Executor executor) { this.loader = loader; this.executor = executor; }
         public MetricGroup getMetricGroup() { return null; }
         public FailureEnricher.Context.FailureType getFailureType() { return FailureEnricher.Context.FailureType.TASK; }
         public ClassLoader getUserClassLoader() { return loader; }
-        public Executor getIOExecutor() { return Runnable::run; }
+        public Executor getIOExecutor() { return executor; }
         public JobInfo getJobInfo() {
             return new JobInfo() {
                 public JobID getJobId() { return new JobID(1, 2); }
@@ -85,6 +93,37 @@ public class Probe {
         }
         NativeChain.close(h);
         System.out.println("VERSION " + NativeChain.version());
+
+        // The enricher itself. No native library: no labels, and no exception either.
+        Configuration none = new Configuration();
+        none.set(JobManagerOptions.FAILURE_ENRICHERS_LIST, FaultlineFailureEnricher.class.getName());
+        none.set(FaultlineFailureEnricher.NATIVE_LIBRARY, args[2] + "/missing.so");
+        FaultlineFailureEnricher nolib = new FaultlineFailureEnricher(none);
+        Thread.sleep(300);
+        System.out.println("NOLIB " + nolib.processFailure(new RuntimeException("x"), ctx).get(5, TimeUnit.SECONDS));
+
+        // A working one labels; behind an IO executor slower than the deadline it answers
+        // no labels at the deadline.
+        Configuration ok = new Configuration();
+        ok.set(JobManagerOptions.FAILURE_ENRICHERS_LIST, FaultlineFailureEnricher.class.getName());
+        ok.set(FaultlineFailureEnricher.NATIVE_LIBRARY, args[1]);
+        ok.set(FaultlineFailureEnricher.CHAIN_DIR, args[2]);
+        ok.set(FaultlineFailureEnricher.DEADLINE, Duration.ofMillis(200));
+        ok.set(FaultlineFailureEnricher.RELOAD_INTERVAL, Duration.ZERO);
+        FaultlineFailureEnricher enricher = new FaultlineFailureEnricher(ok);
+        Map<String, String> labels = Map.of();
+        for (int i = 0; i < 600 && labels.isEmpty(); i++) {
+            Thread.sleep(100);
+            labels = enricher.processFailure(new IllegalStateException("bad record 42"), ctx).get(5, TimeUnit.SECONDS);
+        }
+        System.out.println("ENRICHED " + new java.util.TreeMap<>(labels) + " keys " + enricher.getOutputKeys());
+        Ctx slow = new Ctx(user, r -> new Thread(() -> {
+            try { Thread.sleep(2000); } catch (InterruptedException e) { return; }
+            r.run();
+        }).start());
+        long t0 = System.nanoTime();
+        Map<String, String> late = enricher.processFailure(new IllegalStateException("x"), slow).get(10, TimeUnit.SECONDS);
+        System.out.println("SLOW " + late + " after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     }
 }
 "#;
@@ -219,4 +258,20 @@ fn hostile_throwables_become_valid_records_and_labels_through_jni() {
     );
     assert!(line("MISSING ").contains("cannot load chain"), "{stdout}");
     assert_eq!(line("VERSION "), env!("CARGO_PKG_VERSION"));
+
+    assert_eq!(line("NOLIB "), "{}", "{stdout}");
+    let enriched = line("ENRICHED ");
+    assert!(
+        enriched.starts_with("{blame=user, category=user-code, chain-version=")
+            && enriched.ends_with("keys [blame, category, chain-version]"),
+        "{stdout}"
+    );
+    let slow = line("SLOW ");
+    let (labels, after) = slow.split_once(" after ").expect("SLOW line");
+    assert_eq!(labels, "{}", "{stdout}");
+    let ms: u64 = after.trim_end_matches(" ms").parse().expect("ms");
+    assert!(
+        (200..1500).contains(&ms),
+        "answered after {ms} ms, deadline 200 ms"
+    );
 }
