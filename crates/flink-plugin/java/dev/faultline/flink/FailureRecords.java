@@ -7,11 +7,12 @@ import java.net.URLClassLoader;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A Throwable as Faultline's failure record (JSON, the serde form of
@@ -295,12 +296,24 @@ final class FailureRecords {
      * Flink's lib/ or the JDK). Classes it cannot tell are left to Faultline's prefix rules.
      */
     static final class Origins {
+        /** Classes decided so far per user class loader (a job keeps its loader across restarts). */
+        private static final Map<ClassLoader, Map<String, Boolean>> DECIDED = new WeakHashMap<>();
+        /** Classes remembered per loader; a job with more is decided afresh past this. */
+        private static final int MAX_DECIDED = 20_000;
+
         private final ClassLoader loader;
         private final List<String> roots = new ArrayList<>();
-        private final Map<String, Boolean> cache = new HashMap<>();
+        private final Map<String, Boolean> cache;
 
         Origins(ClassLoader loader) {
             this.loader = loader;
+            Map<String, Boolean> decided = new ConcurrentHashMap<>();
+            if (loader != null) {
+                synchronized (DECIDED) {
+                    decided = DECIDED.computeIfAbsent(loader, l -> new ConcurrentHashMap<>());
+                }
+            }
+            this.cache = decided;
             if (loader instanceof URLClassLoader) {
                 try {
                     for (URL url : ((URLClassLoader) loader).getURLs()) {
@@ -337,7 +350,9 @@ final class FailureRecords {
             } catch (RuntimeException e) {
                 user = false;
             }
-            cache.put(outer, user);
+            if (cache.size() < MAX_DECIDED) {
+                cache.put(outer, user);
+            }
             return user;
         }
 
