@@ -9,7 +9,7 @@ use crate::ChainArg;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Load a chain and list its filters; exits non-zero when a filter cannot load.
+    /// Load a chain as a reload would and list its filters; exits non-zero when a filter cannot load.
     Check {
         #[command(flatten)]
         chain: ChainArg,
@@ -19,27 +19,44 @@ pub enum Command {
     },
     /// Write the built-in chain (manifest and components) to DIR.
     Export {
-        /// Target directory.
+        /// Target directory (created; refused when it exists and is not empty).
         dir: PathBuf,
+        /// Write into a directory that is not empty, replacing the chain's files.
+        #[arg(long)]
+        force: bool,
     },
 }
 
 pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
-        Command::Check { chain, json } => {
-            let chain = chain.load()?;
+        Command::Check { chain: arg, json } => {
+            // The whole chain is loaded to list every problem; it passes exactly when a
+            // reload would take it (every filter loads).
+            let engine = faultline_engine::Engine::with_defaults()?;
+            let chain = match &arg.chain {
+                Some(dir) => faultline_engine::Chain::load(&engine, dir)
+                    .with_context(|| format!("cannot load chain {}", dir.display()))?,
+                None => {
+                    faultline_builtin::chain(&engine).context("cannot load the built-in chain")?
+                }
+            };
             let (filters, problems) = (chain.filters(), chain.problems());
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({ "filters": filters, "problems": problems })
+                    serde_json::json!({ "version": chain.version(), "filters": filters, "problems": problems })
                 );
             } else {
+                println!("chain {}", chain.version());
                 for f in &filters {
                     let state = if f.loaded { "loaded" } else { "UNAVAILABLE" };
+                    let mode = match f.canary_percent {
+                        Some(p) => format!("canary {p}%"),
+                        None => f.mode.to_string(),
+                    };
                     println!(
-                        "{:<24} {:<8} {:<7?} on-error={:<6} {state}",
-                        f.name, f.version, f.mode, f.on_error
+                        "{:<24} {:<8} {:<12} on-error={:<6} {state}",
+                        f.name, f.version, mode, f.on_error
                     );
                 }
                 for p in &problems {
@@ -52,7 +69,14 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
-        Command::Export { dir } => {
+        Command::Export { dir, force } => {
+            let occupied = std::fs::read_dir(&dir).is_ok_and(|mut d| d.next().is_some());
+            if occupied && !force {
+                anyhow::bail!(
+                    "{} exists and is not empty; pick a new directory or pass --force to overwrite its chain",
+                    dir.display()
+                );
+            }
             faultline_builtin::export(&dir)
                 .with_context(|| format!("cannot write {}", dir.display()))?;
             println!("wrote the built-in chain to {}", dir.display());

@@ -23,6 +23,9 @@ pub struct Args {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+    /// The failure's job as `CLUSTER/JOB-ID`: picks its canary treatment.
+    #[arg(long, value_name = "CLUSTER/JOB")]
+    job: Option<String>,
     /// The input file, or - for standard input.
     #[arg(value_name = "FILE|-")]
     input: PathBuf,
@@ -40,10 +43,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for jar in &args.user_jars {
         rules.add_user_jar(jar).context("bad --user-jar")?;
     }
-    let record = faultline_stacktrace::parse_input(&bytes, &rules)
-        .with_context(|| format!("cannot read a failure from {}", args.input.display()))?;
     let chain = args.chain.load()?;
-    let result = chain.classify(&record);
+    let classifier = faultline_collector::Classifier::new(chain, rules);
+    let result = classifier
+        .classify_input(&bytes, args.job.as_deref())
+        .with_context(|| format!("cannot read a failure from {}", args.input.display()))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {
@@ -80,7 +84,7 @@ pub fn render(result: &Classification) -> String {
         let by = result.provenance.get(key).map_or("", String::as_str);
         let _ = writeln!(out, "{key:<width$}  {value}  (by {by})");
     }
-    let _ = writeln!(out, "\nfilters:");
+    let _ = writeln!(out, "\nfilters (chain {}):", result.chain_version);
     let width = result
         .filters
         .iter()
@@ -89,10 +93,15 @@ pub fn render(result: &Classification) -> String {
         .unwrap_or(0);
     for f in &result.filters {
         let outcome = match &f.outcome {
-            Outcome::Ok if f.mode == faultline_model::FilterMode::Shadow => {
-                "ok (shadow)".to_owned()
-            }
-            Outcome::Ok => "ok".to_owned(),
+            Outcome::Ok => match (f.mode, f.canary) {
+                (faultline_model::FilterMode::Enforce, _) => "ok".to_owned(),
+                (_, Some(true)) => "ok (canary, applied)".to_owned(),
+                (mode, _) => {
+                    let answer: Vec<String> =
+                        f.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    format!("ok ({mode}, not applied: {})", answer.join(" "))
+                }
+            },
             Outcome::Skipped(reason) => format!("skipped: {reason}"),
             Outcome::NotRun => "not run (chain stopped)".to_owned(),
         };

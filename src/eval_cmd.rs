@@ -41,6 +41,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             s.error
         );
     }
+    if report.n == 0 {
+        let what = match &args.split {
+            Some(split) => format!("no corpus item of split `{split}`"),
+            None => "no corpus item".to_owned(),
+        };
+        anyhow::bail!(
+            "{what} in {} (JSON lines with at least `stacktrace` and `blame`)",
+            args.corpus.display()
+        );
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

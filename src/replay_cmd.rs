@@ -25,10 +25,11 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let events = args.data.events()?;
     let chain = args.chain.load()?;
-    let classifier = Classifier::new(std::sync::Arc::new(chain), OriginRules::default());
+    let version = chain.version().to_owned();
+    let classifier = Classifier::new(chain, OriginRules::default());
     let mut unparsable = 0;
-    let (_, diff) = faultline_ledger::replay::replay(events, &LedgerConfig::default(), |f| {
-        if !classifier.reclassify(f) {
+    let (_, diff) = faultline_ledger::replay::replay(events, &LedgerConfig::default(), |job, f| {
+        if !classifier.reclassify(job, f) {
             unparsable += 1;
         }
     });
@@ -38,9 +39,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let h = |s: f64| human((s * 1000.0) as i64);
     println!(
-        "replayed {} events, re-classified {} failures",
+        "replayed {} events, re-classified {} failures with chain {version}",
         diff.events, diff.failures
     );
+    if !diff.classified_by.is_empty() {
+        let by: Vec<String> = diff
+            .classified_by
+            .iter()
+            .map(|(v, n)| format!("{v} ({n})"))
+            .collect();
+        println!("stored labels came from chain {}", by.join(", "));
+    }
     if unparsable > 0 {
         println!(
             "({unparsable} failures kept their old labels: their stack trace could not be parsed)"
@@ -67,14 +76,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !diff.changed.is_empty() {
         println!("\nincidents whose blame or category changed:");
         for c in &diff.changed {
+            let from = if c.chain_before.is_empty() {
+                "unversioned"
+            } else {
+                &c.chain_before
+            };
             println!(
-                "  {} #{:<4} {}  {:>9}  {} -> {}",
+                "  {} #{:<4} {}  {:>9}  {} [{from}] -> {} [{}]",
                 c.job,
                 c.incident,
                 iso(c.start),
                 h(c.downtime),
                 c.before,
-                c.after
+                c.after,
+                c.chain_after
             );
         }
     }

@@ -6,10 +6,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use faultline_collector::{Classifier, ClusterConfig};
+use faultline_collector::ClusterConfig;
 use faultline_ledger::log::StoreConfig;
 use faultline_server::ServeConfig;
-use faultline_stacktrace::OriginRules;
 
 use crate::ChainArg;
 use crate::data::{DataArg, parse_duration};
@@ -35,7 +34,8 @@ pub struct Args {
     data: DataArg,
 }
 
-/// `prod=http://jm:8081` → ("prod", url); a bare URL is named by its host and port.
+/// `prod=http://jm:8081` → ("prod", url); a bare URL is named by its host and port;
+/// `host:port` without a scheme means `http://host:port`.
 fn cluster(spec: &str) -> anyhow::Result<(String, String)> {
     let (name, url) = match spec.split_once('=') {
         Some((n, u)) if !n.contains("://") => (n.trim().to_owned(), u.trim().to_owned()),
@@ -44,6 +44,11 @@ fn cluster(spec: &str) -> anyhow::Result<(String, String)> {
             let host = rest.split('/').next().unwrap_or(rest);
             (host.to_owned(), spec.trim().to_owned())
         }
+    };
+    let url = if url.contains("://") {
+        url
+    } else {
+        format!("http://{url}")
     };
     if name.is_empty() || name.contains('/') {
         anyhow::bail!("bad cluster name in `{spec}`: it must be non-empty and have no `/`");
@@ -63,8 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         c.poll_interval = interval;
         clusters.push(c);
     }
-    let chain = args.chain.load()?;
-    let classifier = Classifier::new(std::sync::Arc::new(chain), OriginRules::default());
+    let chain = args.chain.live()?;
     let data_dir = args.data.dir();
     let config = ServeConfig {
         clusters,
@@ -80,7 +84,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     runtime
         .block_on(faultline_server::serve(
             config,
-            classifier,
+            chain,
             shutdown_signal(),
             |addr| {
                 eprintln!(

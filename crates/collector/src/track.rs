@@ -245,7 +245,7 @@ impl JobTracker {
                 stacktrace: e.stacktrace.clone(),
                 ..Failure::default()
             };
-            classifier.classify(&mut failure, &e.failure_labels);
+            classifier.classify(&self.key, &mut failure, &e.failure_labels);
             out.push(self.event(e.timestamp, EventKind::Failure(Box::new(failure))));
         }
     }

@@ -9,7 +9,8 @@
 //! name = "origin"
 //! path = "origin.wasm"  # relative to the manifest
 //! version = "0.1.0"
-//! mode = "enforce"      # or "shadow": run and record, never apply
+//! mode = "enforce"      # "shadow": run and record, never apply; "canary": enforce
+//! canary-percent = 10   #   for a stable 10 % of jobs, shadow for the rest
 //! on-error = "open"     # or "closed": a failure marks the result unknown
 //! overwrite = false     # may replace labels set by earlier filters
 //! [filter.config]       # handed to the filter's `init` as JSON
@@ -23,6 +24,7 @@ use std::time::Duration;
 
 use faultline_model::{FilterMode, OutputLimits};
 use serde::Deserialize;
+use sha2::Digest;
 
 use crate::error::ChainError;
 
@@ -36,6 +38,9 @@ pub struct Manifest {
     /// Filters in chain order.
     #[serde(default, rename = "filter")]
     pub filters: Vec<FilterSpec>,
+    /// SHA-256 of the manifest's text, part of the chain's version.
+    #[serde(skip)]
+    digest: [u8; 32],
 }
 
 /// What happens to the result when a filter fails.
@@ -63,6 +68,10 @@ pub struct FilterSpec {
     /// Whether its labels are applied.
     #[serde(default)]
     pub mode: FilterMode,
+    /// For `mode = "canary"`: the share of jobs (0–100, by a stable hash of cluster
+    /// and job id) whose failures get this filter's labels applied.
+    #[serde(default)]
+    pub canary_percent: Option<f64>,
     /// What a failure of this filter does to the result.
     #[serde(default)]
     pub on_error: FailPolicy,
@@ -135,7 +144,17 @@ impl Manifest {
             path: path.to_owned(),
             message,
         };
-        let manifest: Manifest = toml::from_str(text).map_err(|e| bad(e.message().to_owned()))?;
+        let mut manifest: Manifest = toml::from_str(text).map_err(|e| {
+            bad(match e.span() {
+                Some(span) => format!(
+                    "line {}: {}",
+                    text[..span.start.min(text.len())].matches('\n').count() + 1,
+                    e.message()
+                ),
+                None => e.message().to_owned(),
+            })
+        })?;
+        manifest.digest = sha2::Sha256::digest(text.as_bytes()).into();
         let mut seen = std::collections::HashSet::new();
         for f in &manifest.filters {
             let name_ok = !f.name.is_empty()
@@ -152,6 +171,28 @@ impl Manifest {
             if !seen.insert(f.name.as_str()) {
                 return Err(bad(format!("filter name {:?} appears twice", f.name)));
             }
+            match (f.mode, f.canary_percent) {
+                (FilterMode::Canary, Some(p)) if (0.0..=100.0).contains(&p) => {}
+                (FilterMode::Canary, Some(p)) => {
+                    return Err(bad(format!(
+                        "filter {:?}: canary-percent = {p} must be between 0 and 100",
+                        f.name
+                    )));
+                }
+                (FilterMode::Canary, None) => {
+                    return Err(bad(format!(
+                        "filter {:?}: mode = \"canary\" needs canary-percent (0-100)",
+                        f.name
+                    )));
+                }
+                (_, Some(_)) => {
+                    return Err(bad(format!(
+                        "filter {:?}: canary-percent is only for mode = \"canary\"",
+                        f.name
+                    )));
+                }
+                (_, None) => {}
+            }
             let limits = f.limits.over(manifest.defaults.over(Limits::default()));
             if limits.timeout.is_zero() || limits.memory_bytes < (1 << 20) {
                 return Err(bad(format!(
@@ -161,6 +202,11 @@ impl Manifest {
             }
         }
         Ok(manifest)
+    }
+
+    /// SHA-256 of the manifest's text.
+    pub fn digest(&self) -> [u8; 32] {
+        self.digest
     }
 
     /// Reads and checks `dir/chain.toml` (or the file itself when `path` is a file).

@@ -10,6 +10,8 @@
 //! 4. A shadow filter runs on every input, even after a stop, sees the same
 //!    labels an enforcing filter in its place would, and changes nothing: its
 //!    answer is only recorded in its report (to compare before rollout).
+//!    A canary filter is enforcing for the inputs in its share of jobs and a
+//!    shadow for the others; its report says which (`canary`).
 //! 5. A filter that fails (trap, timeout, memory, invalid output, unavailable)
 //!    contributes nothing. With `on-error = "closed"` its failure also sets
 //!    `blame=unknown` and `category=classifier-error` (overwriting) and stops
@@ -37,26 +39,30 @@ pub(crate) struct Merger {
 
 impl Merger {
     /// Whether `spec` runs at this point of the chain (rule 3, 4).
-    pub(crate) fn runs(&self, spec: &FilterSpec) -> bool {
-        !self.stopped || spec.mode == FilterMode::Shadow
+    pub(crate) fn runs(&self, spec: &FilterSpec, canary_in: Option<bool>) -> bool {
+        !self.stopped || !enforcing(spec, canary_in)
     }
 
     /// Records a filter that did not run because of an earlier stop.
-    pub(crate) fn not_run(&mut self, spec: &FilterSpec) {
-        self.reports.push(report(spec, Outcome::NotRun, 0));
+    pub(crate) fn not_run(&mut self, spec: &FilterSpec, canary_in: Option<bool>) {
+        self.reports
+            .push(report(spec, canary_in, Outcome::NotRun, 0));
     }
 
-    /// Folds one filter's result into the classification.
+    /// Folds one filter's result into the classification; `canary_in` tells a
+    /// canary's treatment of this input.
     pub(crate) fn add(
         &mut self,
         spec: &FilterSpec,
+        canary_in: Option<bool>,
         result: Result<Verdict, SkipReason>,
         micros: u64,
     ) {
+        let enforcing = enforcing(spec, canary_in);
         match result {
             Ok(v) => {
-                let mut r = report(spec, Outcome::Ok, micros);
-                if spec.mode == FilterMode::Enforce {
+                let mut r = report(spec, canary_in, Outcome::Ok, micros);
+                if enforcing {
                     for (k, v) in &v.labels {
                         if self.set(spec, k, v, spec.overwrite) {
                             r.applied.push(k.clone());
@@ -71,8 +77,8 @@ impl Merger {
             }
             Err(reason) => {
                 tracing::warn!(filter = %spec.name, version = %spec.version, %reason, "filter skipped");
-                let mut r = report(spec, Outcome::Skipped(reason), micros);
-                if spec.on_error == FailPolicy::Closed && spec.mode == FilterMode::Enforce {
+                let mut r = report(spec, canary_in, Outcome::Skipped(reason), micros);
+                if spec.on_error == FailPolicy::Closed && enforcing {
                     for (k, v) in [
                         (BLAME, Blame::Unknown.as_str()),
                         (CATEGORY, CLASSIFIER_ERROR_CATEGORY),
@@ -114,11 +120,27 @@ impl Merger {
                 .collect(),
             labels: self.labels.into_iter().collect(),
             filters: self.reports,
+            chain_version: String::new(),
+            baseline: None,
         }
     }
 }
 
-fn report(spec: &FilterSpec, outcome: Outcome, micros: u64) -> FilterReport {
+/// Whether the filter's labels take effect for this input.
+fn enforcing(spec: &FilterSpec, canary_in: Option<bool>) -> bool {
+    match spec.mode {
+        FilterMode::Enforce => true,
+        FilterMode::Shadow => false,
+        FilterMode::Canary => canary_in == Some(true),
+    }
+}
+
+fn report(
+    spec: &FilterSpec,
+    canary_in: Option<bool>,
+    outcome: Outcome,
+    micros: u64,
+) -> FilterReport {
     FilterReport {
         name: spec.name.clone(),
         version: spec.version.clone(),
@@ -129,6 +151,7 @@ fn report(spec: &FilterSpec, outcome: Outcome, micros: u64) -> FilterReport {
         stop: false,
         reason: String::new(),
         micros,
+        canary: canary_in,
     }
 }
 
@@ -139,11 +162,7 @@ mod tests {
     fn spec(name: &str, mode: FilterMode, overwrite: bool, on_error: FailPolicy) -> FilterSpec {
         let text = format!(
             "name = {name:?}\npath = \"x.wasm\"\nmode = {:?}\noverwrite = {overwrite}\non-error = {:?}",
-            if mode == FilterMode::Shadow {
-                "shadow"
-            } else {
-                "enforce"
-            },
+            mode.as_str(),
             if on_error == FailPolicy::Closed {
                 "closed"
             } else {
@@ -170,13 +189,19 @@ mod tests {
         let a = spec("a", FilterMode::Enforce, false, FailPolicy::Open);
         let b = spec("b", FilterMode::Enforce, false, FailPolicy::Open);
         let c = spec("c", FilterMode::Enforce, true, FailPolicy::Open);
-        m.add(&a, verdict(&[("blame", "user")], false), 1);
+        m.add(&a, None, verdict(&[("blame", "user")], false), 1);
         m.add(
             &b,
+            None,
             verdict(&[("blame", "system"), ("category", "tm-lost")], false),
             1,
         );
-        m.add(&c, verdict(&[("category", "heartbeat-timeout")], false), 1);
+        m.add(
+            &c,
+            None,
+            verdict(&[("category", "heartbeat-timeout")], false),
+            1,
+        );
         let r = m.finish();
         assert_eq!(r.labels["blame"], "user");
         assert_eq!(r.provenance["blame"], "a");
@@ -192,10 +217,10 @@ mod tests {
         let a = spec("a", FilterMode::Enforce, false, FailPolicy::Open);
         let s = spec("s", FilterMode::Shadow, false, FailPolicy::Open);
         let b = spec("b", FilterMode::Enforce, false, FailPolicy::Open);
-        m.add(&a, verdict(&[("blame", "user")], true), 1);
-        assert!(m.runs(&s) && !m.runs(&b));
-        m.add(&s, verdict(&[("blame", "system")], true), 1);
-        m.not_run(&b);
+        m.add(&a, None, verdict(&[("blame", "user")], true), 1);
+        assert!(m.runs(&s, None) && !m.runs(&b, None));
+        m.add(&s, None, verdict(&[("blame", "system")], true), 1);
+        m.not_run(&b, None);
         let r = m.finish();
         assert_eq!(r.labels.len(), 1);
         assert_eq!(r.filters[1].applied, Vec::<String>::new());
@@ -208,8 +233,8 @@ mod tests {
         let mut m = Merger::default();
         let a = spec("a", FilterMode::Enforce, false, FailPolicy::Open);
         let z = spec("z", FilterMode::Enforce, false, FailPolicy::Closed);
-        m.add(&a, verdict(&[("blame", "user")], false), 1);
-        m.add(&z, Err(SkipReason::Timeout), 5);
+        m.add(&a, None, verdict(&[("blame", "user")], false), 1);
+        m.add(&z, None, Err(SkipReason::Timeout), 5);
         assert!(m.stopped);
         let r = m.finish();
         assert_eq!(r.labels["blame"], "unknown");
@@ -219,10 +244,30 @@ mod tests {
     }
 
     #[test]
+    fn a_canary_enforces_in_its_share_and_shadows_elsewhere() {
+        let c = spec("c", FilterMode::Canary, false, FailPolicy::Closed);
+        let b = spec("b", FilterMode::Enforce, false, FailPolicy::Open);
+        for canary_in in [true, false] {
+            let mut m = Merger::default();
+            m.add(&c, Some(canary_in), verdict(&[("blame", "user")], true), 1);
+            assert_eq!(m.runs(&b, None), !canary_in);
+            m.add(&b, None, verdict(&[("blame", "system")], false), 1);
+            let r = m.finish();
+            assert_eq!(r.labels["blame"], if canary_in { "user" } else { "system" });
+            assert_eq!(r.filters[0].canary, Some(canary_in));
+            assert_eq!(r.filters[0].labels["blame"], "user");
+        }
+        // A canary out of its share never fails the chain closed.
+        let mut m = Merger::default();
+        m.add(&c, Some(false), Err(SkipReason::Timeout), 5);
+        assert!(!m.stopped && m.finish().labels.is_empty());
+    }
+
+    #[test]
     fn fail_open_changes_nothing() {
         let mut m = Merger::default();
         let a = spec("a", FilterMode::Enforce, false, FailPolicy::Open);
-        m.add(&a, Err(SkipReason::Trap("unreachable".into())), 5);
+        m.add(&a, None, Err(SkipReason::Trap("unreachable".into())), 5);
         assert!(!m.stopped);
         assert!(m.finish().labels.is_empty());
     }

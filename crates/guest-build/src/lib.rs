@@ -28,6 +28,11 @@ pub struct Component {
 pub fn build_workspace(workspace: &Path) -> Vec<Component> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let target_dir = guest_target_dir();
+    // Checked before anything is printed: a failing build script shows all of
+    // its output, and the one line that matters must not drown in it.
+    if let Err(message) = ensure_target() {
+        fail(&message);
+    }
     for dir in [
         workspace.to_owned(),
         repo_root().join("crates/sdk"),
@@ -68,14 +73,15 @@ pub fn build_workspace(workspace: &Path) -> Vec<Component> {
         .arg("--target-dir")
         .arg(&target_dir)
         .current_dir(workspace);
-    let status = cmd
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run cargo to build filters: {e}"));
+    let status = match cmd.status() {
+        Ok(status) => status,
+        Err(e) => fail(&format!("cannot run cargo to build the filters: {e}")),
+    };
     if !status.success() {
-        panic!(
-            "building the filters in {} failed (is the target installed? `rustup target add {TARGET}`)",
+        fail(&format!(
+            "building the filters in {} failed (cargo's errors are above)",
             workspace.display()
-        );
+        ));
     }
 
     let out = target_dir.join(TARGET).join("release");
@@ -93,6 +99,50 @@ pub fn build_workspace(workspace: &Path) -> Vec<Component> {
         .collect();
     components.sort_by(|a, b| a.name.cmp(&b.name));
     components
+}
+
+/// Makes sure the standard library for [`TARGET`] is installed, installing it
+/// with `rustup` when it is missing so that a fresh machine with only Rust
+/// builds Faultline with no set-up step.
+fn ensure_target() -> Result<(), String> {
+    if target_installed() {
+        return Ok(());
+    }
+    // RUSTUP_TOOLCHAIN, set by rustup's proxies, keeps `rustup` on the
+    // toolchain this build runs with.
+    // Not a cargo warning: cargo would replay it on every later build.
+    eprintln!("installing the Rust target {TARGET} (rustup target add {TARGET})");
+    match Command::new("rustup")
+        .args(["target", "add", TARGET])
+        .status()
+    {
+        Ok(status) if status.success() && target_installed() => Ok(()),
+        Ok(_) => Err(format!(
+            "the Rust target {TARGET} is missing and `rustup target add {TARGET}` failed; run it by hand and build again"
+        )),
+        Err(_) => Err(format!(
+            "the Rust target {TARGET} is missing and rustup was not found; install the target's standard library for this compiler and build again"
+        )),
+    }
+}
+
+/// Whether the sysroot of the compiler in use holds the target's standard library.
+fn target_installed() -> bool {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let Ok(out) = Command::new(rustc)
+        .args(["--print", "target-libdir", "--target", TARGET])
+        .output()
+    else {
+        return false;
+    };
+    let dir = String::from_utf8_lossy(&out.stdout);
+    out.status.success() && Path::new(dir.trim()).is_dir()
+}
+
+/// Ends the build script with one readable line (a panic would add a backtrace hint).
+fn fail(message: &str) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(1)
 }
 
 /// The library names of a workspace's members (`[package] name` with `-` → `_`).

@@ -43,8 +43,9 @@ pub enum EventKind {
         attempt: u32,
         state: ExecutionState,
     },
-    /// A classified failure.
-    Failure(Box<Failure>),
+    /// A classified failure as logs before chain versions kept it; read, never
+    /// written ([`Event::upgrade`] turns it into [`EventKind::Failure`]).
+    FailureV1(Box<FailureV1>),
     /// A TaskManager went away.
     TaskManagerLost { task_manager: String },
     /// The job is RUNNING but makes no progress; the labels blame the stall.
@@ -60,6 +61,19 @@ pub enum EventKind {
     /// The source saw the job (or, with an empty job, every job of the ledger) unchanged
     /// at this time: moves the clock without a transition.
     Observed,
+    /// A classified failure.
+    Failure(Box<Failure>),
+}
+
+impl Event {
+    /// The event in the current format: a [`EventKind::FailureV1`] read from an older
+    /// log becomes a [`EventKind::Failure`] with no chain version.
+    pub fn upgrade(mut self) -> Event {
+        if let EventKind::FailureV1(old) = self.kind {
+            self.kind = EventKind::Failure(Box::new(old.upgrade()));
+        }
+        self
+    }
 }
 
 /// A vertex of the job graph.
@@ -106,24 +120,47 @@ pub struct Failure {
     pub labels: BTreeMap<String, String>,
     /// For each label, the filter that set it.
     pub provenance: BTreeMap<String, String>,
-    /// Each filter of the chain and its outcome.
+    /// Each filter of the chain: its outcome and what it answered, applied or not.
     pub filters: Vec<FilterOutcome>,
+    /// The version of the chain that classified it (empty: before versions, or labels
+    /// that came without one).
+    pub chain_version: String,
+    /// When a canary's labels took effect: what the enforcing filters alone answered.
+    pub baseline: Option<BTreeMap<String, String>>,
 }
 
 /// One filter's part in a failure's classification, as the ledger keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FilterOutcome {
     /// The filter's name.
     pub name: String,
     /// `ok`, `skipped: <reason>` or `not-run`.
     pub outcome: String,
+    /// The filter's version.
+    #[serde(default)]
+    pub version: String,
+    /// `enforce`, `shadow` or `canary`.
+    #[serde(default)]
+    pub mode: String,
+    /// For a canary: whether this failure was in its share.
+    #[serde(default)]
+    pub canary: Option<bool>,
+    /// The labels it answered, applied or not.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Time of the call in microseconds.
+    #[serde(default)]
+    pub micros: u64,
 }
 
 impl Failure {
-    /// Takes labels, provenance and filter outcomes from a chain's classification.
+    /// Takes labels, provenance, the chain version and every filter's answer from a
+    /// chain's classification.
     pub fn set_classification(&mut self, c: &faultline_model::Classification) {
         self.labels = c.labels.clone();
         self.provenance = c.provenance.clone();
+        self.chain_version = c.chain_version.clone();
+        self.baseline = c.baseline.clone();
         self.filters = c
             .filters
             .iter()
@@ -134,8 +171,67 @@ impl Failure {
                     faultline_model::Outcome::NotRun => "not-run".to_owned(),
                     faultline_model::Outcome::Skipped(reason) => format!("skipped: {reason}"),
                 },
+                version: f.version.clone(),
+                mode: f.mode.as_str().to_owned(),
+                canary: f.canary,
+                labels: f.labels.clone(),
+                micros: f.micros,
             })
             .collect();
+    }
+
+    /// The answer a candidate (shadow or canary) filter is measured against: the
+    /// enforcing filters' labels.
+    pub fn enforced(&self) -> &BTreeMap<String, String> {
+        self.baseline.as_ref().unwrap_or(&self.labels)
+    }
+}
+
+/// [`Failure`] as logs before chain versions kept it (postcard is positional: the old
+/// layout stays readable under its own variant).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureV1 {
+    pub id: String,
+    pub failure_type: FailureType,
+    pub task: Option<String>,
+    pub subtask: Option<u32>,
+    pub task_manager: Option<String>,
+    pub stacktrace: String,
+    pub labels: BTreeMap<String, String>,
+    pub provenance: BTreeMap<String, String>,
+    pub filters: Vec<FilterOutcomeV1>,
+}
+
+/// [`FilterOutcome`] as logs before chain versions kept it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterOutcomeV1 {
+    pub name: String,
+    pub outcome: String,
+}
+
+impl FailureV1 {
+    fn upgrade(self) -> Failure {
+        Failure {
+            id: self.id,
+            failure_type: self.failure_type,
+            task: self.task,
+            subtask: self.subtask,
+            task_manager: self.task_manager,
+            stacktrace: self.stacktrace,
+            labels: self.labels,
+            provenance: self.provenance,
+            filters: self
+                .filters
+                .into_iter()
+                .map(|f| FilterOutcome {
+                    name: f.name,
+                    outcome: f.outcome,
+                    ..FilterOutcome::default()
+                })
+                .collect(),
+            chain_version: String::new(),
+            baseline: None,
+        }
     }
 }
 

@@ -74,8 +74,14 @@ pub struct FailureSummary {
     pub labels: BTreeMap<String, String>,
     /// Which filter set each label.
     pub provenance: BTreeMap<String, String>,
-    /// Each filter's outcome.
+    /// Each filter's outcome and answer.
     pub filters: Vec<FilterOutcome>,
+    /// The chain version that classified it.
+    #[serde(default)]
+    pub chain_version: String,
+    /// When a canary's labels took effect: what the enforcing filters alone answered.
+    #[serde(default)]
+    pub baseline: Option<BTreeMap<String, String>>,
 }
 
 impl FailureSummary {
@@ -95,6 +101,8 @@ impl FailureSummary {
             labels: f.labels.clone(),
             provenance: f.provenance.clone(),
             filters: f.filters.clone(),
+            chain_version: f.chain_version.clone(),
+            baseline: f.baseline.clone(),
         }
     }
 }

@@ -256,6 +256,8 @@ impl Job {
                 state,
             } => self.set_task(vertex, *subtask, *attempt, *state),
             EventKind::Failure(f) => self.on_failure(f, t, rules, max_incidents, sink),
+            // Upgraded to `Failure` as the ledger takes it in.
+            EventKind::FailureV1(_) => {}
             EventKind::TaskManagerLost { .. } => {
                 if let Some(o) = &mut self.open {
                     o.incident.task_managers_lost += 1;

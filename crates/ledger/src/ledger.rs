@@ -58,11 +58,14 @@ fn rank(kind: &EventKind) -> u8 {
         EventKind::Submitted { .. } => 0,
         EventKind::Topology { .. } => 1,
         EventKind::Requested { .. } => 2,
-        EventKind::Failure(_) => 3,
+        EventKind::Failure(_) | EventKind::FailureV1(_) => 3,
         EventKind::TaskManagerLost { .. } | EventKind::StuckStart { .. } | EventKind::StuckEnd => 4,
-        EventKind::BlindStart | EventKind::BlindEnd => 5,
+        // Seen again before the changes seen then; blind only after the last changes
+        // seen: a span that ends and starts again in one millisecond stays blind.
+        EventKind::BlindEnd => 5,
         EventKind::JobStatus { .. } | EventKind::Task { .. } => 6,
-        EventKind::Observed => 7,
+        EventKind::BlindStart => 7,
+        EventKind::Observed => 8,
     }
 }
 
@@ -126,7 +129,8 @@ impl Ledger {
     }
 
     /// As [`Ledger::ingest`], handing every span whose account becomes final to `sink`.
-    pub fn ingest_with(&mut self, mut event: Event, sink: Sink<'_>) {
+    pub fn ingest_with(&mut self, event: Event, sink: Sink<'_>) {
+        let mut event = event.upgrade();
         if !(PLAUSIBLE_FROM..PLAUSIBLE_TO).contains(&event.at) {
             // A bogus time (zero, micro- instead of milliseconds) would move every
             // job's clock or the watermark absurdly far: refused, counted, logged.

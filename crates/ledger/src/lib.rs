@@ -5,7 +5,8 @@
 //! and attributes every interval of down time to the [`Incident`] that caused it, by the
 //! rules in [`rules`]. The [`log`] module makes it durable (append-only event log plus
 //! snapshots); [`sla`] turns spans of time into availability and error budgets over a
-//! window; [`replay`] re-attributes the past with a new classifier.
+//! window; [`replay`] re-attributes the past with a new classifier; [`rollout`] measures
+//! shadow and canary filters against the enforced answer.
 
 pub mod event;
 pub mod incident;
@@ -13,6 +14,7 @@ pub mod job;
 pub mod ledger;
 pub mod log;
 pub mod replay;
+pub mod rollout;
 pub mod rules;
 pub mod sla;
 pub mod stage;

@@ -112,8 +112,8 @@ pub fn decode_record(buf: &[u8]) -> Record {
             Record::Bad("checksum mismatch".into())
         };
     }
-    match postcard::from_bytes(payload) {
-        Ok(ev) => Record::Event(ev, end),
+    match postcard::from_bytes::<Event>(payload) {
+        Ok(ev) => Record::Event(ev.upgrade(), end),
         Err(e) => Record::Bad(format!("undecodable event: {e}")),
     }
 }

@@ -25,6 +25,10 @@ pub struct Changed {
     pub before: String,
     /// `blame/category` after.
     pub after: String,
+    /// The chain version that classified the root failure, as stored.
+    pub chain_before: String,
+    /// The chain version that re-classified it.
+    pub chain_after: String,
 }
 
 /// What a new classification changes.
@@ -34,6 +38,8 @@ pub struct ReplayDiff {
     pub events: u64,
     /// Failures re-classified.
     pub failures: u64,
+    /// How many of them each stored chain version had classified.
+    pub classified_by: BTreeMap<String, u64>,
     /// Down seconds by account, before and after.
     pub before: BTreeMap<&'static str, f64>,
     /// Down seconds by account after.
@@ -52,11 +58,12 @@ fn owned(s: &Span<'_>) -> Owned {
 }
 
 /// Replays `events` twice, as logged and with every failure passed through
-/// `reclassify` (which updates its labels), and reports the difference.
+/// `reclassify` (given the job and the failure, it updates the labels), and reports
+/// the difference.
 pub fn replay(
     events: impl IntoIterator<Item = Event>,
     config: &LedgerConfig,
-    mut reclassify: impl FnMut(&mut Failure),
+    mut reclassify: impl FnMut(&str, &mut Failure),
 ) -> (Ledger, ReplayDiff) {
     let config = LedgerConfig {
         max_incidents: usize::MAX,
@@ -66,13 +73,21 @@ pub fn replay(
     let mut after = Ledger::new(config);
     let (mut spans_a, mut spans_b): (Vec<Owned>, Vec<Owned>) = (Vec::new(), Vec::new());
     let mut failures = 0;
+    let mut versions: BTreeMap<String, u64> = BTreeMap::new();
     let mut n = 0;
     for ev in events {
         n += 1;
+        let ev = ev.upgrade();
         let mut new = ev.clone();
         if let EventKind::Failure(f) = &mut new.kind {
             failures += 1;
-            reclassify(f);
+            let version = if f.chain_version.is_empty() {
+                "unversioned"
+            } else {
+                f.chain_version.as_str()
+            };
+            *versions.entry(version.to_owned()).or_insert(0) += 1;
+            reclassify(&ev.job, f);
         }
         before.ingest_with(ev, &mut |s: &Span<'_>| spans_a.push(owned(s)));
         after.ingest_with(new, &mut |s: &Span<'_>| spans_b.push(owned(s)));
@@ -119,8 +134,16 @@ pub fn replay(
             let label = |i: &crate::incident::Incident| {
                 format!("{}/{}", i.account().as_str(), i.category())
             };
+            let version = |i: &crate::incident::Incident| {
+                i.root()
+                    .and_then(|c| c.failure.as_ref())
+                    .map(|f| f.chain_version.clone())
+                    .unwrap_or_default()
+            };
             if x.id == y.id && label(x) != label(y) {
                 changed.push(Changed {
+                    chain_before: version(x),
+                    chain_after: version(y),
                     job: job.key.clone(),
                     incident: y.id,
                     start: y.start,
@@ -135,6 +158,7 @@ pub fn replay(
     let diff = ReplayDiff {
         events: n,
         failures,
+        classified_by: versions,
         before: totals(&before),
         after: totals(&after),
         moved,

@@ -374,3 +374,30 @@ fn csv(s: &str) -> String {
         s.to_owned()
     }
 }
+
+/// Parses a duration like `30d`, `12h`, `90m`, `45s` or `500ms`.
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (num, unit) = text.split_at(split);
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 30d, 12h, 90m or 45s"))?;
+    let ms = match unit {
+        "ms" => 1,
+        "s" | "" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 7 * 86_400_000,
+        _ => {
+            return Err(format!(
+                "unknown unit `{unit}` in `{text}` (use ms, s, m, h, d or w)"
+            ));
+        }
+    };
+    n.checked_mul(ms)
+        .ok_or_else(|| format!("`{text}` is too long"))
+}

@@ -137,7 +137,7 @@ fn availability_over_a_window_splits_down_time_by_blame() {
 #[test]
 fn replay_shows_what_a_new_classification_moves() {
     let (after, diff) =
-        faultline_ledger::replay::replay(history(), &LedgerConfig::default(), |f| {
+        faultline_ledger::replay::replay(history(), &LedgerConfig::default(), |_, f| {
             if f.id == "u" {
                 f.labels.insert("blame".into(), "dependency".into());
                 f.labels.insert("category".into(), "kafka".into());

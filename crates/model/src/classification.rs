@@ -15,6 +15,26 @@ pub enum FilterMode {
     Enforce,
     /// It runs and its labels are recorded in its report, never applied.
     Shadow,
+    /// It is enforced for a stable share of jobs (`canary-percent`, by a hash of the
+    /// cluster and job id) and runs as shadow for the others.
+    Canary,
+}
+
+impl FilterMode {
+    /// The name used in `chain.toml`, reports and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FilterMode::Enforce => "enforce",
+            FilterMode::Shadow => "shadow",
+            FilterMode::Canary => "canary",
+        }
+    }
+}
+
+impl std::fmt::Display for FilterMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Why a filter contributed nothing.
@@ -91,6 +111,9 @@ pub struct FilterReport {
     pub reason: String,
     /// Wall time of the call in microseconds.
     pub micros: u64,
+    /// For a canary: whether this input was in its share (its labels were enforced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<bool>,
 }
 
 /// Labels a chain set for one input, with provenance.
@@ -102,6 +125,13 @@ pub struct Classification {
     pub provenance: BTreeMap<String, String>,
     /// Every filter of the chain, in order.
     pub filters: Vec<FilterReport>,
+    /// The content hash of the chain that decided (`chain.toml` and every component).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub chain_version: String,
+    /// When a canary's labels took effect: the labels the enforcing filters alone set,
+    /// the answer the canary is measured against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BTreeMap<String, String>>,
 }
 
 impl Classification {

@@ -114,6 +114,10 @@ pub enum FailureType {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FailureContext {
+    /// The Flink cluster's name in Faultline (`--flink NAME=URL`, or the plugin's
+    /// `faultline.cluster`); with the job id it picks a job's canary treatment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -3,23 +3,37 @@
 //!
 //! Watchers send batches of events to one ledger task, which logs each event before it
 //! applies it and snapshots from time to time; API handlers read settled copies of the
-//! jobs. A cluster that goes away never stops the others or the API.
+//! jobs. A cluster that goes away never stops the others or the API. The chain is live:
+//! its directory is watched (and SIGHUP reloads it), and a new chain is swapped in
+//! between two classifications.
 
 pub mod views;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use faultline_collector::{Classifier, ClusterConfig, ClusterStatus, Watcher};
 use faultline_ledger::log::{LogError, Store, StoreConfig};
+use faultline_ledger::rollout::Rollout;
+use faultline_live::LiveChain;
+use faultline_stacktrace::OriginRules;
 use serde::Deserialize;
 use tokio::sync::{mpsc, watch};
+
+/// The largest body `POST /api/v1/classify` takes.
+pub const MAX_CLASSIFY_BODY: usize = 4 << 20;
+
+/// How long the chain's files must be quiet before a change is reloaded.
+const RELOAD_QUIET: Duration = Duration::from_millis(50);
 
 use crate::views::{JobView, LedgerView};
 
@@ -53,23 +67,33 @@ pub enum ServeError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    /// The chain's files cannot be watched.
+    #[error(transparent)]
+    Watch(#[from] faultline_live::WatchError),
 }
 
 #[derive(Clone)]
 struct AppState {
     store: Arc<Mutex<Store>>,
     clusters: Arc<Vec<Arc<Mutex<ClusterStatus>>>>,
+    chain: Arc<LiveChain>,
+    classifier: Classifier,
+    rollout: Arc<Mutex<Rollout>>,
 }
 
 /// Runs until `shutdown` resolves; returns once the ledger is snapshotted. `bound` is
 /// told the address actually bound (useful with port 0).
 pub async fn serve(
     config: ServeConfig,
-    classifier: Classifier,
+    chain: Arc<LiveChain>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     bound: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
+    let classifier = Classifier::new(chain.shared(), OriginRules::default());
+    let _watching = chain.watch(RELOAD_QUIET)?;
+    let reload_on_hangup = tokio::spawn(reload_on_sighup(Arc::clone(&chain)));
     let mut store = Store::open(&config.data_dir, config.store.clone())?;
+    let rollout = Arc::new(Mutex::new(stored_rollout(&config.data_dir)));
     let known = resume(&mut store)?;
     let store = Arc::new(Mutex::new(store));
     let (tx, mut rx) = mpsc::channel::<Vec<faultline_ledger::Event>>(256);
@@ -88,6 +112,7 @@ pub async fn serve(
     drop(tx);
 
     let ledger_store = store.clone();
+    let ledger_rollout = rollout.clone();
     let ledger_task = tokio::spawn(async move {
         // The wall clock moves the ledger too: events wait in the reorder buffer only as
         // long as its bound, even when no source sends anything (a cluster went away).
@@ -97,6 +122,9 @@ pub async fn serve(
                 batch = rx.recv() => {
                     let Some(batch) = batch else { return };
                     let Ok(mut s) = ledger_store.lock() else { return };
+                    if let Ok(mut r) = ledger_rollout.lock() {
+                        batch.iter().for_each(|e| r.observe(e));
+                    }
                     for event in batch {
                         if let Err(e) = s.record(event) {
                             tracing::error!(error = %e, "cannot log an event; it is not applied");
@@ -125,6 +153,9 @@ pub async fn serve(
     let state = AppState {
         store: store.clone(),
         clusters: Arc::new(statuses),
+        chain,
+        classifier,
+        rollout,
     };
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -149,6 +180,7 @@ pub async fn serve(
     {
         tracing::error!(error = %e, "API server failed");
     }
+    reload_on_hangup.abort();
     for w in watchers {
         let _ = w.await;
     }
@@ -157,6 +189,39 @@ pub async fn serve(
         s.snapshot()?;
     }
     Ok(())
+}
+
+/// Reloads the chain on every SIGHUP (the watcher does on file changes).
+async fn reload_on_sighup(chain: Arc<LiveChain>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; the chain reloads on file changes only");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            let chain = Arc::clone(&chain);
+            tracing::info!("SIGHUP: reloading the chain");
+            // Errors are kept in the chain's status and logged by the reload itself.
+            let _ = tokio::task::spawn_blocking(move || chain.reload()).await;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = chain;
+}
+
+/// The failures shadow and canary filters saw, from the whole stored log (the ledger's
+/// snapshot does not keep them).
+fn stored_rollout(dir: &std::path::Path) -> Rollout {
+    let mut rollout = Rollout::default();
+    let path = faultline_ledger::log::log_path(dir);
+    if path.exists()
+        && let Err(e) = faultline_ledger::log::scan_log(&path, 0, |ev| rollout.observe(&ev))
+    {
+        tracing::warn!(error = %e, "cannot read past failures for the rollout report");
+    }
+    rollout
 }
 
 /// Marks every job still live in the ledger blind from the last event before this
@@ -190,8 +255,84 @@ fn router(state: AppState) -> Router {
         .route("/api/v1/jobs", get(jobs))
         .route("/api/v1/jobs/{job}/ledger", get(ledger))
         .route("/api/v1/clusters", get(clusters))
+        .route("/api/v1/chain", get(chain_status))
+        .route("/api/v1/rollout", get(rollout))
+        .route(
+            "/api/v1/classify",
+            post(classify).layer(DefaultBodyLimit::max(MAX_CLASSIFY_BODY)),
+        )
         .route("/api/v1/health", get(|| async { "ok" }))
         .with_state(state)
+}
+
+async fn chain_status(State(state): State<AppState>) -> Response {
+    Json(state.chain.status()).into_response()
+}
+
+#[derive(Deserialize)]
+struct ClassifyQuery {
+    /// `cluster/job-id`: picks the job's canary treatment.
+    job: Option<String>,
+}
+
+/// One failure in any form `faultline classify` reads → the classification with the
+/// chain version.
+async fn classify(
+    State(state): State<AppState>,
+    Query(q): Query<ClassifyQuery>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the failure is larger than {} MiB", MAX_CLASSIFY_BODY >> 20),
+            );
+        }
+        Err(e) => return error(e.status(), e.body_text()),
+    };
+    let classifier = state.classifier.clone();
+    let job = q.job;
+    let result =
+        tokio::task::spawn_blocking(move || classifier.classify_input(&body, job.as_deref())).await;
+    match result {
+        Ok(Ok(c)) => Json(c).into_response(),
+        Ok(Err(e)) => error(
+            StatusCode::BAD_REQUEST,
+            format!("cannot read a failure: {e}"),
+        ),
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the classification failed".into(),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct RolloutQuery {
+    /// How far back: `7d`, `12h`, ...
+    window: Option<String>,
+}
+
+async fn rollout(State(state): State<AppState>, Query(q): Query<RolloutQuery>) -> Response {
+    let window = match q
+        .window
+        .as_deref()
+        .map(faultline_ledger::sla::parse_duration)
+    {
+        None => 7 * 86_400_000,
+        Some(Ok(ms)) => ms,
+        Some(Err(e)) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    let from = faultline_collector::now_ms().saturating_sub(window);
+    let (Ok(store), Ok(rollout)) = (state.store.lock(), state.rollout.lock()) else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ledger unavailable".into(),
+        );
+    };
+    Json(rollout.report(store.ledger(), from)).into_response()
 }
 
 fn error(status: StatusCode, message: String) -> Response {

@@ -86,8 +86,11 @@ pub struct IncidentView {
     pub labels: BTreeMap<String, String>,
     /// Which filter set each label.
     pub provenance: BTreeMap<String, String>,
-    /// Each filter of the chain and its outcome.
+    /// Each filter of the chain: its outcome and what it answered, applied or not.
     pub filters: Vec<FilterOutcome>,
+    /// The version of the chain that classified the root failure.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub chain_version: String,
     /// The root exception's first line.
     pub exception: Option<String>,
     /// The failed task.
@@ -152,6 +155,7 @@ impl IncidentView {
             ),
             provenance: failure.map(|f| f.provenance.clone()).unwrap_or_default(),
             filters: failure.map(|f| f.filters.clone()).unwrap_or_default(),
+            chain_version: failure.map(|f| f.chain_version.clone()).unwrap_or_default(),
             exception: failure.map(|f| f.exception.clone()),
             task: failure.and_then(|f| f.task.clone()),
             task_manager: failure.and_then(|f| f.task_manager.clone()),

@@ -92,6 +92,7 @@ fn history_entry(
             .find_map(|k| entry.get(*k).and_then(Value::as_i64))
     };
     record.context = FailureContext {
+        cluster: str_field(&["cluster"]),
         job_id: str_field(&["jobId", "job_id"]),
         job_name: str_field(&["jobName", "job_name"]),
         task_name,

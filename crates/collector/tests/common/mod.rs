@@ -1,7 +1,6 @@
 //! Shared by the collector's tests.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use faultline_collector::Classifier;
 
@@ -14,7 +13,7 @@ pub fn classifier() -> Classifier {
     })
     .expect("engine");
     Classifier::new(
-        Arc::new(faultline_builtin::chain(&engine).expect("chain")),
+        faultline_builtin::chain(&engine).expect("chain"),
         Default::default(),
     )
 }
