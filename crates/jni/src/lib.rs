@@ -5,15 +5,15 @@
 //! Inside a JVM the engine runs with signal-based traps off (the JVM's own
 //! SIGSEGV handlers must stay in place), every JNI entry catches panics (a
 //! Rust panic must never unwind into Java), and the chain directory is
-//! watched: a changed chain is loaded and swapped in, a broken one leaves the
-//! last good chain running.
+//! watched as in `serve` (`faultline-live`): a changed chain is loaded and
+//! swapped in, a broken one leaves the last good chain running.
 
 mod jni_api;
 mod slot;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use faultline_engine::{Engine, EngineConfig};
@@ -21,7 +21,7 @@ use faultline_model::FailureRecord;
 use faultline_stacktrace::OriginRules;
 use serde::Deserialize;
 
-pub use slot::{ChainSlot, Loaded, chain_version};
+pub use slot::{ChainSlot, chain_version};
 
 /// The label that carries the version (content hash) of the chain that decided.
 pub const CHAIN_VERSION: &str = "chain-version";
@@ -56,16 +56,17 @@ pub struct Options {
     pub cache_dir: Option<PathBuf>,
     /// Package prefixes whose frames are user code when Java could not tell.
     pub user_packages: Vec<String>,
-    /// How often the chain directory is checked for changes, in milliseconds; 0 turns reloading off.
+    /// How long the chain directory must be quiet after a change before it is reloaded,
+    /// in milliseconds; 0 turns reloading off.
     pub reload_interval_ms: Option<u64>,
 }
 
-/// The default interval between checks of the chain directory.
-const DEFAULT_RELOAD: Duration = Duration::from_secs(1);
+/// The default quiet time after a change of the chain directory before it is reloaded.
+const DEFAULT_RELOAD: Duration = Duration::from_millis(200);
 
 /// One open chain directory: the live chain and the origin rules for frames Java left unknown.
 pub struct Handle {
-    slot: Arc<ChainSlot>,
+    slot: ChainSlot,
     rules: OriginRules,
 }
 
@@ -91,7 +92,7 @@ fn engine_for(cache_dir: Option<&Path>) -> Result<Engine, Error> {
 }
 
 impl Handle {
-    /// Loads the chain in `dir` and starts watching it.
+    /// Loads the chain in `dir` and starts watching it (reloads are debounced by the interval).
     pub fn open(dir: &Path, options: &Options) -> Result<Handle, Error> {
         let engine = engine_for(options.cache_dir.as_deref())?;
         let interval = match options.reload_interval_ms {
@@ -119,16 +120,16 @@ impl Handle {
 
     /// The version (content hash) of the chain in use.
     pub fn chain_version(&self) -> String {
-        self.slot.current().version.clone()
+        self.slot.current().version().to_owned()
     }
 
     /// Classifies a record: the chain's labels plus `chain-version`.
     pub fn classify(&self, mut record: FailureRecord) -> BTreeMap<String, String> {
         // Java decided user frames exactly; the prefix rules only fill in the rest.
         self.rules.apply(&mut record);
-        let loaded = self.slot.current();
-        let mut labels = loaded.chain.classify(&record).labels;
-        labels.insert(CHAIN_VERSION.to_owned(), loaded.version.clone());
+        let c = self.slot.current().classify(&record);
+        let mut labels = c.labels;
+        labels.insert(CHAIN_VERSION.to_owned(), c.chain_version);
         labels
     }
 
