@@ -69,11 +69,14 @@ public final class FaultlineFailureEnricher implements FailureEnricher {
     public static final ConfigOption<String> CACHE_DIR =
             ConfigOptions.key("faultline.cache-dir").stringType().noDefaultValue();
 
-    /** How often the chain directory is checked for changes; 0 turns reloading off. */
+    /**
+     * How long the chain directory must be quiet after a change before the chain reloads (the
+     * writer gets to finish); 0 turns reloading off.
+     */
     public static final ConfigOption<Duration> RELOAD_INTERVAL =
             ConfigOptions.key("faultline.reload-interval")
                     .durationType()
-                    .defaultValue(Duration.ofSeconds(1));
+                    .defaultValue(Duration.ofMillis(200));
 
     /** Classifications running at once; a failure beyond that gets no labels at once. */
     public static final ConfigOption<Integer> MAX_IN_FLIGHT =
