@@ -1,7 +1,10 @@
 //! `faultline serve` watching a real Flink 2.3 cluster (started by
 //! `crates/flink-harness`): every injected fault becomes an incident with the expected
 //! blame, stage times match Flink's own timestamps within a second, the healthy job
-//! accrues no down time, and a cluster that goes away becomes unobserved time.
+//! accrues no down time, and a cluster that goes away becomes unobserved time. The
+//! chain is the built-in one plus a shadow filter that disagrees and a 50 % canary:
+//! the rollout report shows the disagreement, the canary applies to exactly the jobs
+//! its hash picks, and a filter changed on disk takes effect without a restart.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -19,11 +22,12 @@ struct Serve {
 }
 
 impl Serve {
-    fn start(flink: &str, data: &Path) -> Serve {
+    fn start(flink: &str, data: &Path, chain: &Path) -> Serve {
         let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wasm-cache");
         let mut child = Command::new(env!("CARGO_BIN_EXE_faultline"))
+            .args(["serve", "--chain"])
+            .arg(chain)
             .args([
-                "serve",
                 "--flink",
                 &format!("test={flink}"),
                 "--listen",
@@ -65,15 +69,22 @@ impl Serve {
     }
 
     fn get(&self, path: &str) -> (u16, Value) {
+        self.request("GET", path, b"")
+    }
+
+    fn request(&self, method: &str, path: &str, body: &[u8]) -> (u16, Value) {
         let mut s = TcpStream::connect(self.addr).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");
         write!(
             s,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.addr,
+            body.len()
         )
         .expect("send");
+        // The server may answer (413) before it reads all of a body it refuses.
+        let _ = s.write_all(body);
         let mut resp = String::new();
         s.read_to_string(&mut resp).expect("read");
         let (head, body) = resp.split_once("\r\n\r\n").expect("http response");
@@ -166,6 +177,43 @@ fn flink_startup(cluster: &FlinkCluster, job: &JobId) -> f64 {
     (running - start) as f64 / 1000.0
 }
 
+/// The built-in chain exported to a directory, plus two candidate filters: `always-system`
+/// in shadow (it disagrees with every non-system verdict) and `tagger`, a 50 % canary
+/// that adds `rollout=canary`.
+fn candidate_chain(dir: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["chain", "export"])
+        .arg(dir)
+        .output()
+        .expect("export");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut manifest = std::fs::read_to_string(dir.join("chain.toml")).expect("manifest");
+    manifest.push_str(&candidates("system"));
+    std::fs::write(dir.join("chain.toml"), manifest).expect("write manifest");
+}
+
+fn candidates(shadow_blame: &str) -> String {
+    let fixed = faultline_test_filters::FIXED;
+    format!(
+        "\n[[filter]]\nname = \"always-system\"\npath = {fixed:?}\nmode = \"shadow\"\n\
+         [filter.config]\nlabels = {{ blame = {shadow_blame:?}, category = \"candidate\" }}\n\
+         \n[[filter]]\nname = \"tagger\"\npath = {fixed:?}\nmode = \"canary\"\ncanary-percent = 50\n\
+         [filter.config]\nlabels = {{ rollout = \"canary\" }}\n"
+    )
+}
+
+/// The position of the canary, the chain's last filter.
+fn tagger_index(status: &Value) -> usize {
+    status["filters"]
+        .as_array()
+        .and_then(|fs| fs.iter().position(|f| f["name"] == "tagger"))
+        .expect("tagger")
+}
+
 #[test]
 fn serve_accounts_a_real_clusters_jobs_and_blames_each_fault() {
     let cluster = FlinkCluster::start(
@@ -176,7 +224,10 @@ fn serve_accounts_a_real_clusters_jobs_and_blames_each_fault() {
     )
     .expect("flink");
     let data = tempfile::tempdir().expect("data dir");
-    let serve = Serve::start(cluster.rest_url(), data.path());
+    let chain_dir = tempfile::tempdir().expect("chain dir");
+    let chain = chain_dir.path().join("chain");
+    candidate_chain(&chain);
+    let serve = Serve::start(cluster.rest_url(), data.path(), &chain);
     let wait = Duration::from_secs(120);
 
     let steady = cluster.run_job("Steady", &[], Some(1)).expect("steady");
@@ -270,12 +321,182 @@ fn serve_accounts_a_real_clusters_jobs_and_blames_each_fault() {
     let blocked_ledger = serve.ledger(&blocked);
     assert_eq!(blocked_ledger["stage"], "RUNNING", "{blocked_ledger:#}");
 
+    // Rollout: every failed job was classified by this chain; the canary applied to
+    // exactly the jobs its hash picks, the same way on every failure of a job.
+    let (_, status) = serve.get("/api/v1/chain");
+    let version = status["version"].as_str().expect("version").to_owned();
+    let tagger = status["filters"]
+        .as_array()
+        .expect("filters")
+        .iter()
+        .find(|f| f["name"] == "tagger")
+        .cloned()
+        .expect("tagger");
+    assert_eq!(tagger["mode"], "canary", "{status:#}");
+    assert_eq!(tagger["canary_percent"], 50.0, "{status:#}");
+    let mut jobs: Vec<&JobId> = failing.iter().map(|(_, _, j)| j).collect();
+    jobs.push(&greedy);
+    let mut in_share = 0;
+    for job in &jobs {
+        let ledger = serve.ledger(job);
+        let expected = faultline_engine::canary_bucket("tagger", "test", job.as_str()) < 5000;
+        in_share += usize::from(expected);
+        for incident in ledger["incidents"].as_array().expect("incidents") {
+            if incident["kind"] != "failure" {
+                continue;
+            }
+            assert_eq!(incident["chain_version"], version.as_str(), "{incident:#}");
+            let tagged = incident["labels"]["rollout"] == "canary";
+            assert_eq!(tagged, expected, "job {}: {incident:#}", job.as_str());
+            let report = incident["filters"]
+                .as_array()
+                .expect("filters")
+                .iter()
+                .find(|f| f["name"] == "tagger")
+                .cloned()
+                .expect("tagger report");
+            assert_eq!(report["canary"], expected, "{report:#}");
+            let shadow = incident["filters"]
+                .as_array()
+                .expect("filters")
+                .iter()
+                .find(|f| f["name"] == "always-system")
+                .cloned()
+                .expect("shadow report");
+            assert_eq!(shadow["labels"]["blame"], "system", "{shadow:#}");
+            assert_ne!(incident["labels"]["category"], "candidate", "{incident:#}");
+        }
+    }
+    eprintln!(
+        "canary: {in_share} of {} failed jobs in its share",
+        jobs.len()
+    );
+    let (_, rollout) = serve.get("/api/v1/rollout?window=1d");
+    let shadow = rollout["filters"]
+        .as_array()
+        .expect("filters")
+        .iter()
+        .find(|f| f["name"] == "always-system")
+        .cloned()
+        .unwrap_or_else(|| panic!("{rollout:#}"));
+    assert_eq!(shadow["mode"], "shadow");
+    assert!(shadow["answered"].as_u64() >= Some(5), "{shadow:#}");
+    // It agrees only with the system verdict (TooManySlots); the user, resource and
+    // dependency failures are disagreements with down time at stake.
+    assert!(shadow["agreed"].as_u64() >= Some(1), "{shadow:#}");
+    assert!(shadow["agreement"].as_f64() < Some(0.5), "{shadow:#}");
+    assert!(
+        shadow["confusion"]["system"]["user"].as_u64() >= Some(2),
+        "{shadow:#}"
+    );
+    assert!(
+        secs(&shadow["downtime_at_stake_seconds"]) > 0.0,
+        "{shadow:#}"
+    );
+    let disagreements = shadow["disagreements"].as_array().expect("disagreements");
+    assert!(
+        disagreements.iter().any(|d| d["enforced"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("dependency/"))),
+        "{shadow:#}"
+    );
+    let canary = rollout["filters"]
+        .as_array()
+        .expect("filters")
+        .iter()
+        .find(|f| f["name"] == "tagger")
+        .cloned()
+        .expect("canary in the report");
+    assert_eq!(canary["mode"], "canary");
+    assert_eq!(
+        canary["applied"].as_u64() > Some(0),
+        in_share > 0,
+        "{canary:#}"
+    );
+
+    // The same report from the stored history.
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["rollout", "--json", "--data"])
+        .arg(data.path())
+        .output()
+        .expect("rollout");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stored: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let stored_shadow = stored["filters"]
+        .as_array()
+        .expect("filters")
+        .iter()
+        .find(|f| f["name"] == "always-system")
+        .cloned()
+        .expect("shadow in the stored report");
+    assert_eq!(stored_shadow["answered"], shadow["answered"], "{stored:#}");
+
+    // POST /api/v1/classify: a trace in, the verdict with the chain version out; a body
+    // over the limit is refused with 413.
+    let trace = b"java.lang.IllegalStateException: boom\n\tat com.acme.Job.map(Job.java:1)\n";
+    let (code, verdict) = serve.request("POST", "/api/v1/classify", trace);
+    assert_eq!(code, 200, "{verdict:#}");
+    assert_eq!(verdict["chain_version"], version.as_str(), "{verdict:#}");
+    assert!(verdict["labels"]["blame"].is_string(), "{verdict:#}");
+    let (code, refused) = serve.request("POST", "/api/v1/classify", &vec![b'x'; 5 << 20]);
+    assert_eq!(code, 413, "{refused:#}");
+    let (code, _) = serve.request("POST", "/api/v1/classify", b"\0\0\0");
+    assert_eq!(code, 400);
+
+    // Promote nothing, change the shadow filter on disk: serve picks it up by itself.
+    let manifest = std::fs::read_to_string(chain.join("chain.toml")).expect("manifest");
+    let changed = manifest.replace(&candidates("system"), &candidates("dependency"));
+    assert_ne!(changed, manifest);
+    std::fs::write(chain.join("chain.toml"), changed).expect("rewrite");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, v) = serve.request("POST", "/api/v1/classify", trace);
+        let shadow_blame = v["filters"]
+            .as_array()
+            .and_then(|fs| fs.iter().find(|f| f["name"] == "always-system"))
+            .map(|f| f["labels"]["blame"].clone());
+        if shadow_blame == Some(Value::from("dependency")) {
+            assert_ne!(v["chain_version"], version.as_str());
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the changed chain was never loaded: {v:#}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // A broken manifest keeps the last good chain and shows the error.
+    std::fs::write(chain.join("chain.toml"), "[[filter]]\nname = 1\n").expect("break");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, status) = serve.get("/api/v1/chain");
+        if status["last_failed_reload"]["error"].is_string() {
+            assert_eq!(
+                status["filters"].as_array().map(Vec::len),
+                Some(tagger_index(&status) + 1)
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the broken chain was never reported: {status:#}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (code, v) = serve.request("POST", "/api/v1/classify", trace);
+    assert_eq!(code, 200, "{v:#}");
+    std::fs::write(chain.join("chain.toml"), manifest).expect("restore");
+
     // Faultline itself restarts: it resumes from its data, and the time it was away is
     // unobserved, not up.
     let status = serve.stop();
     assert!(status.success(), "{status:?}");
     std::thread::sleep(Duration::from_secs(3));
-    let serve = Serve::start(cluster.rest_url(), data.path());
+    let serve = Serve::start(cluster.rest_url(), data.path(), &chain);
     let ledger = serve.wait_ledger(&steady, "steady seen again after the restart", |l| {
         l["stage"] == "RUNNING" && secs(&l["stages"]["UNKNOWN"]) >= 2.0
     });
