@@ -82,7 +82,12 @@ fn classify_with_the_built_in_chain_prints_labels_and_filters() {
     let table = faultline(&["classify", &jvm_trace("simple.txt")], None);
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(
-        text.contains("blame") && text.contains("(by origin)") && text.contains("filters:"),
+        text.contains("blame")
+            && text.contains("(by origin)")
+            && text.contains(&format!(
+                "filters (chain {}):",
+                v["chain_version"].as_str().unwrap()
+            )),
         "{text}"
     );
 }
@@ -242,8 +247,54 @@ fn bad_input_and_bad_chains_fail_with_one_clear_line() {
         ),
         "bad --user-jar: cannot open jar /no/such.jar",
     );
+    // A chain whose filter cannot load is refused, exactly as a reload would refuse it.
+    std::fs::write(
+        dir.path().join("chain.toml"),
+        "[[filter]]\nname = \"x\"\npath = \"missing.wasm\"\n",
+    )
+    .unwrap();
+    for cmd in ["classify", "eval"] {
+        let out = faultline(
+            &[
+                cmd,
+                "--chain",
+                dir.path().to_str().unwrap(),
+                &jvm_trace("simple.txt"),
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(1), "{cmd}");
+        one_line_error(&out, "filter x: cannot read");
+    }
+    let check = faultline(
+        &["chain", "check", "--chain", dir.path().to_str().unwrap()],
+        None,
+    );
+    assert_eq!(check.status.code(), Some(1));
+    // `chain export` does not overwrite a directory that holds something.
+    one_line_error(
+        &faultline(&["chain", "export", dir.path().to_str().unwrap()], None),
+        "is not empty",
+    );
+    assert!(!dir.path().join("origin.wasm").exists());
     let usage = faultline(&["classify"], None);
     assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["classify", "--json", &jvm_trace("simple.txt")])
+        .env("FAULTLINE_CACHE_DIR", cache_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
+    assert_ne!(out.status.code(), Some(101));
 }
 
 /// Real failures of real Flink 2.3 jobs (`tests/flink/capture.sh`) through the built-in chain.
@@ -354,17 +405,20 @@ fn eval_split_selects_items_by_their_split_field() {
         ));
         assert_eq!(v["n"], count(split), "{split}: {v}");
     }
-    let v = json(&faultline(
-        &[
-            "eval",
-            "--json",
-            "--split",
-            "nothing-here",
-            corpus.to_str().unwrap(),
-        ],
-        None,
-    ));
-    assert_eq!(v["n"], 0, "{v}");
+    // No item to score is an error, not an accuracy of 0 %.
+    one_line_error(
+        &faultline(
+            &[
+                "eval",
+                "--json",
+                "--split",
+                "nothing-here",
+                corpus.to_str().unwrap(),
+            ],
+            None,
+        ),
+        "no corpus item of split `nothing-here`",
+    );
 }
 
 #[test]
