@@ -86,7 +86,7 @@ string_enum! {
         Initializing => "INITIALIZING",
         /// Created, no task scheduled yet.
         Created => "CREATED",
-        /// Some tasks are scheduled or running (not necessarily all: see DESIGN.md).
+        /// Some tasks are scheduled or running (not necessarily all: see docs/design.md).
         Running => "RUNNING",
         /// Failed, waiting for tasks to be cancelled.
         Failing => "FAILING",

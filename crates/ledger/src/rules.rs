@@ -3,12 +3,12 @@
 //! Every millisecond of a job's life lands in exactly one *account*:
 //!
 //! 1. **Running.** The job is up while every task of its topology is RUNNING or FINISHED
-//!    and Flink's job status is RUNNING (DESIGN.md). Time in RUNNING goes to [`Account::Up`].
+//!    and Flink's job status is RUNNING (docs/design.md). Time in RUNNING goes to [`Account::Up`].
 //! 2. **Stage of the slowest task.** While some task is not up, the job's stage is the
 //!    least advanced one among those tasks: a task CANCELING → FAILING; FAILED or
 //!    CANCELED → RESTARTING; SCHEDULED → SCHEDULING; DEPLOYING → DEPLOYING; INITIALIZING
 //!    → INITIALIZING; tasks still CREATED count (as SCHEDULING) only when no other task
-//!    is down, so that a restart's fresh attempts do not hide where the job is. (DESIGN.md says "SCHEDULING starts when the first task is
+//!    is down, so that a restart's fresh attempts do not hide where the job is. (The founding design, docs/design.md, said "SCHEDULING starts when the first task is
 //!    SCHEDULED"; taking the slowest task instead keeps a job whose last tasks wait for
 //!    slots in SCHEDULING rather than in INITIALIZING, which is where its time is lost.)
 //!    Flink's own FAILING, RESTARTING, CANCELLING, SUSPENDED and RECONCILING job statuses
