@@ -27,6 +27,28 @@ pub enum Command {
     },
 }
 
+/// Filters whose `blame` and `category` can never apply: enforcing filters without
+/// `overwrite` placed after the built-in `fallback`, which always sets both.
+fn shadowed(filters: &[faultline_engine::FilterInfo]) -> Vec<String> {
+    let Some(fallback) = filters.iter().position(|f| {
+        (f.builtin.as_deref() == Some("fallback") || f.name == "fallback")
+            && f.mode == faultline_model::FilterMode::Enforce
+    }) else {
+        return Vec::new();
+    };
+    filters[fallback + 1..]
+        .iter()
+        .filter(|f| f.mode != faultline_model::FilterMode::Shadow && !f.overwrite)
+        .map(|f| {
+            format!(
+                "filter {} comes after the built-in `fallback`, which always sets blame and category: \
+                 its blame and category never apply (move it before `fallback`, or set overwrite = true)",
+                f.name
+            )
+        })
+        .collect()
+}
+
 pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Check { chain: arg, json } => {
@@ -34,8 +56,12 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             // reload would take it (every filter loads).
             let engine = faultline_engine::Engine::with_defaults()?;
             let chain = match &arg.chain {
-                Some(dir) => faultline_engine::Chain::load(&engine, dir)
-                    .with_context(|| format!("cannot load chain {}", dir.display()))?,
+                Some(dir) => faultline_engine::Chain::load_with(
+                    &engine,
+                    dir,
+                    Some(&faultline_builtin::builtins()),
+                )
+                .with_context(|| format!("cannot load chain {}", dir.display()))?,
                 None => {
                     faultline_builtin::chain(&engine).context("cannot load the built-in chain")?
                 }
@@ -61,6 +87,9 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 }
                 for p in &problems {
                     eprintln!("faultline: filter {}: {}", p.filter, p.message);
+                }
+                for w in shadowed(&filters) {
+                    eprintln!("faultline: warning: {w}");
                 }
             }
             Ok(if problems.is_empty() {

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use faultline_engine::{Chain, ChainError, Engine, Manifest};
+use faultline_engine::{Builtins, Chain, ChainError, Engine, Manifest};
 
 include!(concat!(env!("OUT_DIR"), "/components.rs"));
 
@@ -19,15 +19,27 @@ pub fn component(file: &str) -> Option<&'static [u8]> {
         .map(|(_, bytes)| *bytes)
 }
 
+fn manifest() -> Result<Manifest, ChainError> {
+    Manifest::parse(MANIFEST, Path::new("<built-in>/chain.toml"))
+}
+
 /// Loads the default chain.
 pub fn chain(engine: &Engine) -> Result<Chain, ChainError> {
-    let manifest = Manifest::parse(MANIFEST, Path::new("<built-in>/chain.toml"))?;
-    Ok(Chain::from_manifest(engine, manifest, |spec| {
+    Ok(Chain::from_manifest(engine, manifest()?, |spec| {
         let file = spec.path.to_string_lossy();
         component(&file)
             .map(<[u8]>::to_vec)
             .ok_or_else(|| format!("no built-in component {file}"))
     }))
+}
+
+/// The built-in filters, for manifests that name them (`builtin = "origin"`, `builtin = "*"`).
+pub fn builtins() -> Builtins {
+    Builtins {
+        // The built-in manifest is part of the binary and checked by its tests.
+        manifest: manifest().unwrap_or_default(),
+        component,
+    }
 }
 
 /// Writes the default chain (manifest and components) to `dir`, to start a chain of one's own.

@@ -36,6 +36,11 @@ pub struct FilterInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub canary_percent: Option<f64>,
     pub on_error: &'static str,
+    /// May it replace labels set by earlier filters?
+    pub overwrite: bool,
+    /// The built-in filter it is, when it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub builtin: Option<String>,
     pub loaded: bool,
     /// Why it could not be loaded.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -174,8 +179,36 @@ impl Treatment<'_> {
     }
 }
 
-/// A component's bytes, read from the manifest's directory.
-fn read_component(base: &Path, spec: &FilterSpec) -> Result<Vec<u8>, String> {
+/// Filters shipped with the host, which a manifest may name (`builtin = "origin"`).
+pub struct Builtins {
+    /// Their manifest: order, paths and default configs.
+    pub manifest: Manifest,
+    /// A component's bytes by its file name.
+    pub component: fn(&str) -> Option<&'static [u8]>,
+}
+
+/// The manifest at `path` with its built-in references expanded, and its directory.
+fn resolved(path: &Path, builtins: Option<&Builtins>) -> Result<(Manifest, PathBuf), ChainError> {
+    let (mut manifest, base) = Manifest::read(path)?;
+    if let Some(b) = builtins {
+        manifest.expand_builtins(&b.manifest)?;
+    }
+    Ok((manifest, base))
+}
+
+/// A component's bytes: built in, or read from the manifest's directory.
+fn read_component(
+    base: &Path,
+    spec: &FilterSpec,
+    builtins: Option<&Builtins>,
+) -> Result<Vec<u8>, String> {
+    if spec.builtin.is_some() {
+        let file = spec.path.to_string_lossy();
+        return builtins
+            .and_then(|b| (b.component)(&file))
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| format!("no built-in component {file}"));
+    }
     let file: PathBuf = base.join(&spec.path);
     std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))
 }
@@ -216,19 +249,28 @@ impl Chain {
     /// A broken manifest refuses the chain; a filter that cannot load is
     /// reported in [`Chain::problems`] and skipped when classifying.
     pub fn load(engine: &Engine, path: &Path) -> Result<Chain, ChainError> {
-        let (manifest, base) = Manifest::read(path)?;
+        Chain::load_with(engine, path, None)
+    }
+
+    /// As [`Chain::load`], with `builtins` for entries that name a built-in filter.
+    pub fn load_with(
+        engine: &Engine,
+        path: &Path,
+        builtins: Option<&Builtins>,
+    ) -> Result<Chain, ChainError> {
+        let (manifest, base) = resolved(path, builtins)?;
         Ok(Chain::from_manifest(engine, manifest, |spec| {
-            read_component(&base, spec)
+            read_component(&base, spec, builtins)
         }))
     }
 
-    /// The version [`Chain::load`] would give the chain at `path` now, without building
-    /// it: cheap enough to tell a changed chain from an unchanged one.
-    pub fn version_of(path: &Path) -> Result<String, ChainError> {
-        let (manifest, base) = Manifest::read(path)?;
+    /// The version [`Chain::load_with`] would give the chain at `path` now, without
+    /// building it: cheap enough to tell a changed chain from an unchanged one.
+    pub fn version_of(path: &Path, builtins: Option<&Builtins>) -> Result<String, ChainError> {
+        let (manifest, base) = resolved(path, builtins)?;
         let mut version = Sha256::new().chain_update(manifest.digest());
         for spec in &manifest.filters {
-            hash_component(&mut version, &read_component(&base, spec));
+            hash_component(&mut version, &read_component(&base, spec, builtins));
         }
         Ok(hex::encode(&version.finalize()[..6]))
     }
@@ -298,6 +340,8 @@ impl Chain {
                     FailPolicy::Open => "open",
                     FailPolicy::Closed => "closed",
                 },
+                overwrite: m.spec.overwrite,
+                builtin: m.spec.builtin.clone(),
                 loaded: m.runner.is_ok(),
                 problem: m.runner.as_ref().err().cloned(),
             })

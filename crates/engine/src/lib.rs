@@ -23,7 +23,7 @@ mod merge;
 mod sandbox;
 mod shared;
 
-pub use chain::{Chain, FilterInfo, FilterStats, LoadProblem, canary_bucket};
+pub use chain::{Builtins, Chain, FilterInfo, FilterStats, LoadProblem, canary_bucket};
 pub use engine::{Engine, EngineConfig};
 pub use error::ChainError;
 pub use manifest::{FailPolicy, FilterSpec, LimitsSpec, Manifest};

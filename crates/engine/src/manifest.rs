@@ -17,6 +17,12 @@
 //! user-packages = ["com.acme."]
 //! [filter.limits]       # per-filter limits, over the defaults
 //! timeout-ms = 2
+//!
+//! [[filter]]
+//! builtin = "dependency" # a built-in filter, with its built-in config unless
+//!                        # this entry has a [filter.config] of its own
+//! [[filter]]
+//! builtin = "*"          # every built-in filter, in the built-in order
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -41,6 +47,9 @@ pub struct Manifest {
     /// SHA-256 of the manifest's text, part of the chain's version.
     #[serde(skip)]
     digest: [u8; 32],
+    /// The file it was read from, for messages.
+    #[serde(skip)]
+    origin: PathBuf,
 }
 
 /// What happens to the result when a filter fails.
@@ -58,10 +67,16 @@ pub enum FailPolicy {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct FilterSpec {
-    /// Unique name, used in provenance, logs and metrics.
+    /// Unique name, used in provenance, logs and metrics (a built-in's name by default).
+    #[serde(default)]
     pub name: String,
-    /// Path of the `.wasm` component, relative to the manifest's directory.
+    /// Path of the `.wasm` component, relative to the manifest's directory (for a
+    /// built-in filter: the built-in component's file name).
+    #[serde(default)]
     pub path: PathBuf,
+    /// A built-in filter by name instead of a path (`*`: every built-in filter).
+    #[serde(default)]
+    pub builtin: Option<String>,
     /// The filter's version, reported with its results.
     #[serde(default = "default_version")]
     pub version: String,
@@ -155,8 +170,32 @@ impl Manifest {
             })
         })?;
         manifest.digest = sha2::Sha256::digest(text.as_bytes()).into();
+        manifest.origin = path.to_owned();
+        for (i, f) in manifest.filters.iter_mut().enumerate() {
+            match (&f.builtin, f.path.as_os_str().is_empty()) {
+                (Some(_), false) => {
+                    return Err(bad(format!(
+                        "filter {}: give `path` or `builtin`, not both",
+                        i + 1
+                    )));
+                }
+                (None, true) => {
+                    return Err(bad(format!(
+                        "filter {} ({:?}): missing field `path` (or `builtin`)",
+                        i + 1,
+                        f.name
+                    )));
+                }
+                (Some(b), true) if f.name.is_empty() && b != "*" => f.name = b.clone(),
+                _ => {}
+            }
+        }
         let mut seen = std::collections::HashSet::new();
-        for f in &manifest.filters {
+        for f in manifest
+            .filters
+            .iter()
+            .filter(|f| f.builtin.as_deref() != Some("*"))
+        {
             let name_ok = !f.name.is_empty()
                 && f.name.len() <= 64
                 && f.name
@@ -202,6 +241,60 @@ impl Manifest {
             }
         }
         Ok(manifest)
+    }
+
+    /// Replaces references to built-in filters by the built-in entries of `builtin`:
+    /// `builtin = "*"` by all of them in order, `builtin = "NAME"` by that one with
+    /// this entry's name, mode, limits and options, and its config when it has none.
+    /// Filters from `builtin` keep `builtin` set, so their bytes come from it.
+    pub fn expand_builtins(&mut self, builtin: &Manifest) -> Result<(), ChainError> {
+        let bad = |message: String| ChainError::Manifest {
+            path: self.origin.clone(),
+            message,
+        };
+        let mut out = Vec::with_capacity(self.filters.len());
+        for f in self.filters.drain(..) {
+            let Some(name) = f.builtin.clone() else {
+                out.push(f);
+                continue;
+            };
+            let mark = |mut b: FilterSpec| {
+                b.builtin = Some(b.name.clone());
+                b
+            };
+            if name == "*" {
+                out.extend(builtin.filters.iter().cloned().map(mark));
+                continue;
+            }
+            let Some(b) = builtin.filters.iter().find(|b| b.name == name) else {
+                let known: Vec<&str> = builtin.filters.iter().map(|b| b.name.as_str()).collect();
+                return Err(bad(format!(
+                    "filter {:?}: no built-in filter {name:?} (built-in: {})",
+                    f.name,
+                    known.join(", ")
+                )));
+            };
+            let mut spec = f;
+            spec.path = b.path.clone();
+            if spec.config.is_empty() {
+                spec.config = b.config.clone();
+            }
+            if spec.version == default_version() {
+                spec.version = b.version.clone();
+            }
+            out.push(spec);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for f in &out {
+            if !seen.insert(f.name.clone()) {
+                return Err(bad(format!(
+                    "filter name {:?} appears twice once built-in filters are included",
+                    f.name
+                )));
+            }
+        }
+        self.filters = out;
+        Ok(())
     }
 
     /// SHA-256 of the manifest's text.

@@ -336,7 +336,8 @@ pub fn check_chain(dir: &Path) -> Result<(), Error> {
         return Err(chain_err("no chain.toml in it".into()));
     }
     let engine = Engine::with_defaults().map_err(|e| chain_err(e.to_string()))?;
-    let chain = Chain::load(&engine, dir).map_err(|e| chain_err(e.to_string()))?;
+    let chain = Chain::load_with(&engine, dir, Some(&faultline_builtin::builtins()))
+        .map_err(|e| chain_err(e.to_string()))?;
     let problems: Vec<String> = chain
         .problems()
         .into_iter()

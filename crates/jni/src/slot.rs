@@ -19,7 +19,7 @@ pub struct ChainSlot {
 /// The version of a chain directory: the content hash of `chain.toml` and every component,
 /// as the engine computes it (the `chain-version` label).
 pub fn chain_version(dir: &Path) -> Result<String, Error> {
-    Chain::version_of(dir).map_err(|e| Error::Chain {
+    faultline_live::version_of(&ChainSource::Path(dir.to_path_buf())).map_err(|e| Error::Chain {
         path: dir.to_path_buf(),
         message: e.to_string(),
     })

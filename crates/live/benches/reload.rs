@@ -130,7 +130,7 @@ fn time_change(
     std::thread::sleep(Duration::from_millis(300));
     let start = Instant::now();
     change();
-    let target = faultline_engine::Chain::version_of(dir).expect("version");
+    let target = faultline_engine::Chain::version_of(dir, None).expect("version");
     loop {
         let c = live.current().classify(record);
         if c.chain_version == target {

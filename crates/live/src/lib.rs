@@ -56,7 +56,9 @@ pub enum LoadError {
 pub fn validate(engine: &Engine, source: &ChainSource) -> Result<Chain, LoadError> {
     let chain = match source {
         ChainSource::BuiltIn => faultline_builtin::chain(engine)?,
-        ChainSource::Path(path) => Chain::load(engine, path)?,
+        ChainSource::Path(path) => {
+            Chain::load_with(engine, path, Some(&faultline_builtin::builtins()))?
+        }
     };
     if let Some(p) = chain.problems().into_iter().next() {
         return Err(LoadError::Filter {
@@ -65,6 +67,17 @@ pub fn validate(engine: &Engine, source: &ChainSource) -> Result<Chain, LoadErro
         });
     }
     Ok(chain)
+}
+
+/// The version the chain at `source` has on disk now (what a reload would load),
+/// without building it.
+pub fn version_of(source: &ChainSource) -> Result<String, ChainError> {
+    match source {
+        ChainSource::BuiltIn => Ok(faultline_builtin::chain(&Engine::with_defaults()?)?
+            .version()
+            .to_owned()),
+        ChainSource::Path(path) => Chain::version_of(path, Some(&faultline_builtin::builtins())),
+    }
 }
 
 /// What a reload did.
@@ -176,11 +189,11 @@ impl LiveChain {
     /// [`LiveChain::status`], logged once per distinct content, and returned.
     pub fn reload(&self) -> Result<Reloaded, LoadError> {
         let _one = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
-        let ChainSource::Path(path) = &self.source else {
+        if matches!(self.source, ChainSource::BuiltIn) {
             return Ok(Reloaded::Unchanged);
-        };
+        }
         let running = self.current().version().to_owned();
-        let version = Chain::version_of(path).ok();
+        let version = version_of(&self.source).ok();
         if version.as_deref() == Some(running.as_str()) {
             return Ok(Reloaded::Unchanged);
         }

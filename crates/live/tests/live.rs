@@ -301,3 +301,65 @@ fn a_hundred_reloads_under_load_lose_or_mix_nothing() {
     assert!(done.load(Ordering::Relaxed) > 100);
     assert_eq!(live.status().reloads_ok, 101);
 }
+
+/// A provider's chain stays short: its own filter, then the built-in chain by reference.
+#[test]
+fn a_manifest_includes_built_in_filters_by_reference() {
+    let cache = tempfile::tempdir().unwrap();
+    let d = Dir::new();
+    std::fs::write(
+        d.chain.join("chain.toml"),
+        "[[filter]]\nname = \"mine\"\npath = \"fixed.wasm\"\n[filter.config]\nlabels = { team = \"ads\" }\n\
+         [[filter]]\nbuiltin = \"*\"\n",
+    )
+    .unwrap();
+    let live = open(&d, cache.path());
+    let names: Vec<String> = live
+        .current()
+        .filters()
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    let builtin: Vec<String> = faultline_builtin::chain(&engine(cache.path()))
+        .unwrap()
+        .filters()
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(names[0], "mine");
+    assert_eq!(names[1..], builtin[..]);
+    let c = live.current().classify(&sample_record());
+    assert_eq!(c.labels["team"], "ads");
+    // The built-in rules came with their built-in config: the user's exception is the user's.
+    assert_eq!(c.labels["blame"], "user", "{c:?}");
+
+    // One built-in filter by name, renamed and in shadow, config from the built-in chain.
+    std::fs::write(
+        d.chain.join("chain.toml"),
+        "[[filter]]\nname = \"origin-next\"\nbuiltin = \"origin\"\nmode = \"shadow\"\n",
+    )
+    .unwrap();
+    assert!(matches!(live.reload(), Ok(Reloaded::Swapped { .. })));
+    let c = live.current().classify(&sample_record());
+    assert!(c.labels.is_empty(), "{c:?}");
+    assert_eq!(c.filters[0].labels["blame"], "user", "{c:?}");
+
+    for (manifest, needle) in [
+        (
+            "[[filter]]\nbuiltin = \"nope\"\n",
+            "no built-in filter \"nope\"",
+        ),
+        (
+            "[[filter]]\nbuiltin = \"origin\"\npath = \"x.wasm\"\n",
+            "not both",
+        ),
+        (
+            "[[filter]]\nname = \"origin\"\npath = \"fixed.wasm\"\n[[filter]]\nbuiltin = \"*\"\n",
+            "appears twice",
+        ),
+    ] {
+        std::fs::write(d.chain.join("chain.toml"), manifest).unwrap();
+        let err = live.reload().unwrap_err().to_string();
+        assert!(err.contains(needle), "{manifest}: {err}");
+    }
+}
