@@ -81,6 +81,9 @@ pub struct Watcher {
     watch_start: Option<Millis>,
     last_ok: Option<Millis>,
     blind: bool,
+    /// The poll error last logged as a warning: the same error is not repeated
+    /// every backoff, only when it changes and when the cluster answers again.
+    warned: Option<String>,
     task_managers: Option<HashSet<String>>,
     /// Keys of jobs the ledger knew before this process started, not seen yet.
     known: HashSet<String>,
@@ -106,6 +109,7 @@ impl Watcher {
             watch_start: None,
             last_ok: None,
             blind: false,
+            warned: None,
             task_managers: None,
             known: HashSet::new(),
             status: Arc::new(Mutex::new(status)),
@@ -163,7 +167,10 @@ impl Watcher {
         }
     }
 
-    fn update_status(&self, ok: bool) {
+    fn update_status(&mut self, ok: bool) {
+        if ok && self.warned.take().is_some() {
+            tracing::warn!(cluster = %self.config.name, "cluster answers again");
+        }
         if let Ok(mut s) = self.status.lock() {
             s.polls += 1;
             s.reachable = ok;
@@ -178,7 +185,13 @@ impl Watcher {
     }
 
     fn on_error(&mut self, e: &rest::Error, out: &mut Vec<Event>) {
-        tracing::warn!(cluster = %self.config.name, error = %e, "poll failed; retrying with backoff");
+        let text = e.to_string();
+        if self.warned.as_deref() == Some(text.as_str()) {
+            tracing::debug!(cluster = %self.config.name, error = %e, "poll failed again");
+        } else {
+            tracing::warn!(cluster = %self.config.name, error = %e, "poll failed; retrying with backoff until it answers");
+            self.warned = Some(text);
+        }
         if let Ok(mut s) = self.status.lock() {
             s.last_error = Some(e.to_string());
         }

@@ -293,7 +293,7 @@ impl Chain {
                 let runner = bytes
                     .and_then(|bytes| Runner::load(engine, &bytes, spec.config_json(), limits));
                 if let Err(message) = &runner {
-                    tracing::warn!(filter = %spec.name, "filter unavailable: {message}");
+                    tracing::debug!(filter = %spec.name, "filter unavailable: {message}");
                 }
                 Member {
                     spec,

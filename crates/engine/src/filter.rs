@@ -79,9 +79,10 @@ impl Runner {
             pool: Mutex::new(Vec::new()),
             max_idle: std::thread::available_parallelism().map_or(4, |n| n.get() * 2),
         };
-        let slot = runner
-            .instantiate()
-            .map_err(|reason| format!("refused at start: {reason}"))?;
+        let slot = runner.instantiate().map_err(|reason| match reason {
+            SkipReason::Unavailable(message) => message,
+            other => format!("fails at start: {other}"),
+        })?;
         runner.give_back(slot);
         Ok(runner)
     }
@@ -121,7 +122,7 @@ impl Runner {
             }),
             Ok(Err(message)) => Err(SkipReason::Unavailable(format!(
                 "init refused its config: {}",
-                clip(&message)
+                config_error(clip(&message), &self.config_json)
             ))),
             Err(e) => Err(guest_failure(&store, e)),
         }
@@ -193,6 +194,33 @@ fn guest_failure(store: &Store<HostState>, e: wasmtime::Error) -> SkipReason {
     }
 }
 
+/// Names the `[filter.config]` key a JSON error points at: filters parse their config
+/// from JSON the host wrote, whose line and column mean nothing to the author of
+/// `chain.toml`.
+fn config_error(message: &str, config_json: &str) -> String {
+    let Some((text, position)) = message.rsplit_once(" at line ") else {
+        return message.to_owned();
+    };
+    let column = position
+        .split_once(" column ")
+        .and_then(|(_, c)| c.trim().parse::<usize>().ok());
+    let (Some(column), Some(prefix)) = (
+        column,
+        column.and_then(|c| config_json.get(..c.min(config_json.len()))),
+    ) else {
+        return message.to_owned();
+    };
+    // The last `"key":` before the error's position names the value it is in.
+    let key = prefix.rfind("\":").and_then(|end| {
+        let start = prefix[..end].rfind('"')?;
+        Some(&prefix[start + 1..end])
+    });
+    match key {
+        Some(key) if column > 0 => format!("key `{key}`: {text}"),
+        _ => text.to_owned(),
+    }
+}
+
 /// Keeps guest-provided text in logs and reports short.
 fn clip(s: &str) -> &str {
     let mut end = s.len().min(300);
@@ -251,4 +279,26 @@ fn read_verdict(words: &[u32], limits: &OutputLimits) -> Result<Verdict, SkipRea
         stop: words[v::FLAGS] & v::STOP != 0,
         reason: reason.to_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::config_error;
+
+    #[test]
+    fn a_config_error_names_the_key_instead_of_a_json_position() {
+        let json = r#"{"labels":{"a":"b"},"user-packages":3}"#;
+        let col = json.find('3').unwrap() + 1;
+        let msg = format!(
+            "invalid config: invalid type: integer `3`, expected a sequence at line 1 column {col}"
+        );
+        assert_eq!(
+            config_error(&msg, json),
+            "key `user-packages`: invalid config: invalid type: integer `3`, expected a sequence"
+        );
+        assert_eq!(
+            config_error("refused as configured", json),
+            "refused as configured"
+        );
+    }
 }

@@ -289,6 +289,8 @@ impl FlinkRestClient {
 
     fn transport_error(&self, url: &Url, e: &reqwest::Error) -> Error {
         let url = url.to_string();
+        // reqwest's own text repeats the URL the error already names: its causes say it all.
+        let message = || std::error::Error::source(e).map_or_else(|| chain(e), chain);
         if e.is_timeout() {
             Error::Timeout {
                 url,
@@ -297,12 +299,12 @@ impl FlinkRestClient {
         } else if e.is_connect() {
             Error::Unreachable {
                 url,
-                message: chain(e),
+                message: message(),
             }
         } else {
             Error::Disconnected {
                 url,
-                message: chain(e),
+                message: message(),
             }
         }
     }

@@ -53,16 +53,16 @@ pub struct ServeConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     /// The data directory cannot be opened.
-    #[error("cannot open the data directory: {0}")]
+    #[error("cannot open the data directory")]
     Data(#[from] LogError),
     /// A cluster URL is not usable.
-    #[error("cluster {name}: {source}")]
+    #[error("cluster {name}")]
     Cluster {
         name: String,
         source: faultline_flink_rest::Error,
     },
     /// The API cannot listen.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Listen {
         addr: SocketAddr,
         source: std::io::Error,
@@ -117,6 +117,7 @@ pub async fn serve(
         // The wall clock moves the ledger too: events wait in the reorder buffer only as
         // long as its bound, even when no source sends anything (a cluster went away).
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        let mut writes = WriteHealth::default();
         loop {
             tokio::select! {
                 batch = rx.recv() => {
@@ -126,25 +127,25 @@ pub async fn serve(
                         batch.iter().for_each(|e| r.observe(e));
                     }
                     for event in batch {
-                        if let Err(e) = s.record(event) {
-                            tracing::error!(error = %e, "cannot log an event; it is not applied");
-                        }
+                        writes.note(s.record(event), "cannot log an event; it is not applied");
                     }
-                    if let Err(e) = s.commit() {
-                        tracing::error!(error = %e, "cannot flush the event log");
-                    }
+                    writes.note(s.commit(), "cannot flush the event log");
                 }
                 _ = tick.tick() => {
-                    // Logged like any event, so that a replay sees the same clock.
+                    // Logged like any event, so that a replay sees the same clock; not
+                    // while no job is open, when there is no clock to move.
                     let Ok(mut s) = ledger_store.lock() else { return };
+                    let open = s.ledger().buffered() > 0
+                        || s.ledger().jobs().any(|j| j.stage != faultline_ledger::Stage::Terminal);
+                    if !open {
+                        continue;
+                    }
                     let tick = faultline_ledger::Event {
                         at: faultline_collector::now_ms(),
                         job: String::new(),
                         kind: faultline_ledger::EventKind::Observed,
                     };
-                    if let Err(e) = s.record(tick).and_then(|()| s.commit()) {
-                        tracing::error!(error = %e, "cannot log the clock tick");
-                    }
+                    writes.note(s.record(tick).and_then(|()| s.commit()), "cannot log the clock tick");
                 }
             }
         }
@@ -189,6 +190,37 @@ pub async fn serve(
         s.snapshot()?;
     }
     Ok(())
+}
+
+/// Whether writing the event log works: a failure (a full disk) is logged when it
+/// starts and when it ends, not on every write in between.
+#[derive(Default)]
+struct WriteHealth {
+    failing: bool,
+    failed_writes: u64,
+}
+
+impl WriteHealth {
+    fn note(&mut self, result: Result<(), LogError>, what: &str) {
+        match result {
+            Err(e) => {
+                self.failed_writes += 1;
+                if !self.failing {
+                    self.failing = true;
+                    tracing::error!(error = %e, "{what} (said once until writing works again)");
+                }
+            }
+            Ok(()) if self.failing => {
+                self.failing = false;
+                tracing::warn!(
+                    failed = self.failed_writes,
+                    "writing the event log works again"
+                );
+                self.failed_writes = 0;
+            }
+            Ok(()) => {}
+        }
+    }
 }
 
 /// Reloads the chain on every SIGHUP (the watcher does on file changes).
