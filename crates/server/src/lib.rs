@@ -32,6 +32,9 @@ use tokio::sync::{mpsc, watch};
 /// The largest body `POST /api/v1/classify` takes.
 pub const MAX_CLASSIFY_BODY: usize = 4 << 20;
 
+/// How often the clock tick is logged while every open job is unobserved.
+const BLIND_TICK_MS: i64 = 60_000;
+
 /// How long the chain's files must be quiet before a change is reloaded.
 const RELOAD_QUIET: Duration = Duration::from_millis(50);
 
@@ -118,6 +121,7 @@ pub async fn serve(
         // long as its bound, even when no source sends anything (a cluster went away).
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         let mut writes = WriteHealth::default();
+        let mut last_tick = 0;
         loop {
             tokio::select! {
                 batch = rx.recv() => {
@@ -132,19 +136,29 @@ pub async fn serve(
                     writes.note(s.commit(), "cannot flush the event log");
                 }
                 _ = tick.tick() => {
-                    // Logged like any event, so that a replay sees the same clock; not
-                    // while no job is open, when there is no clock to move.
+                    // Logged like any event, so that a replay sees the same clock. Not
+                    // while no job is open (no clock to move); while every open job is
+                    // unobserved, applied every second but logged once a minute: a
+                    // replay reaches the same totals at the next logged event.
                     let Ok(mut s) = ledger_store.lock() else { return };
-                    let open = s.ledger().buffered() > 0
-                        || s.ledger().jobs().any(|j| j.stage != faultline_ledger::Stage::Terminal);
-                    if !open {
+                    use faultline_ledger::Stage;
+                    let watched = s.ledger().buffered() > 0
+                        || s.ledger().jobs().any(|j| !matches!(j.stage, Stage::Terminal | Stage::Unknown));
+                    let blind = s.ledger().jobs().any(|j| j.stage == Stage::Unknown);
+                    if !watched && !blind {
                         continue;
                     }
+                    let now = faultline_collector::now_ms();
                     let tick = faultline_ledger::Event {
-                        at: faultline_collector::now_ms(),
+                        at: now,
                         job: String::new(),
                         kind: faultline_ledger::EventKind::Observed,
                     };
+                    if !watched && now - last_tick < BLIND_TICK_MS {
+                        s.ledger_mut().ingest(tick);
+                        continue;
+                    }
+                    last_tick = now;
                     writes.note(s.record(tick).and_then(|()| s.commit()), "cannot log the clock tick");
                 }
             }
