@@ -7,13 +7,14 @@
 //! failures, and the job still restarts on schedule; `faultline serve` takes the
 //! embedded labels as they are.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::Serve;
 use faultline_flink_harness::{FlinkCluster, JobId, Options, RestartStrategy};
 use serde_json::Value;
 
@@ -42,78 +43,6 @@ fn write_plugin(dir: &Path, extra: &[&str]) -> Vec<(String, String)> {
             (k.to_owned(), v.to_owned())
         })
         .collect()
-}
-
-/// `faultline serve` as a child process, killed on drop.
-struct Serve {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Serve {
-    fn start(flink: &str, data: &Path) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_faultline"))
-            .args(["serve", "--flink", &format!("test={flink}")])
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--poll-interval",
-                "500ms",
-                "--data",
-            ])
-            .arg(data)
-            .env("FAULTLINE_CACHE_DIR", cache_dir())
-            .env("FAULTLINE_LOG", "info")
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start faultline serve");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut tx = Some(tx);
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.strip_prefix("faultline: serving http://")
-                    && let Some(addr) = rest.split('/').next().and_then(|a| a.parse().ok())
-                    && let Some(tx) = tx.take()
-                {
-                    let _ = tx.send(addr);
-                }
-                eprintln!("[serve] {line}");
-            }
-        });
-        let addr = rx
-            .recv_timeout(WAIT)
-            .expect("faultline serve announces its address");
-        Serve { child, addr }
-    }
-
-    fn get(&self, path: &str) -> (u16, Value) {
-        let mut s = TcpStream::connect(self.addr).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        write!(
-            s,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
-        )
-        .expect("send");
-        let mut resp = String::new();
-        s.read_to_string(&mut resp).expect("read");
-        let (head, body) = resp.split_once("\r\n\r\n").expect("http response");
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .expect("status");
-        (status, serde_json::from_str(body).unwrap_or(Value::Null))
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The compile cache shared with the other end-to-end tests.
@@ -313,7 +242,7 @@ fn the_jobmanager_plugin_labels_failures_in_flink() {
     assert!(ready.contains(&builtin_version), "{ready}");
     let jm = cluster.jobmanager_pid();
     let data = tempfile::tempdir().expect("data dir");
-    let serve = Serve::start(cluster.rest_url(), data.path());
+    let serve = Serve::start(cluster.rest_url(), data.path(), &[]);
 
     // Failures the built-in chain tells apart, labelled inside Flink.
     let steady = cluster.run_job("Steady", &[], Some(1)).expect("steady");

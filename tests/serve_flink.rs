@@ -6,141 +6,16 @@
 //! the rollout report shows the disagreement, the canary applies to exactly the jobs
 //! its hash picks, and a filter changed on disk takes effect without a restart.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+mod common;
+
+use std::ffi::OsStr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::Serve;
 use faultline_flink_harness::{FlinkCluster, JobId, Options, RestartStrategy};
 use serde_json::Value;
-
-/// `faultline serve` as a child process, stopped with SIGTERM on drop.
-struct Serve {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Serve {
-    fn start(flink: &str, data: &Path, chain: &Path) -> Serve {
-        let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wasm-cache");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_faultline"))
-            .args(["serve", "--chain"])
-            .arg(chain)
-            .args([
-                "--flink",
-                &format!("test={flink}"),
-                "--listen",
-                "127.0.0.1:0",
-            ])
-            // A second cluster that is never there: it must not disturb the first.
-            .args(["--flink", "gone=http://127.0.0.1:1"])
-            .args(["--poll-interval", "500ms", "--data"])
-            .arg(data)
-            .env("FAULTLINE_CACHE_DIR", cache)
-            .env(
-                "FAULTLINE_LOG",
-                std::env::var("FAULTLINE_TEST_LOG").unwrap_or_else(|_| "info".into()),
-            )
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start faultline serve");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut tx = Some(tx);
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.strip_prefix("faultline: serving http://")
-                    && let Some(addr) = rest
-                        .split('/')
-                        .next()
-                        .and_then(|a| a.parse::<SocketAddr>().ok())
-                    && let Some(tx) = tx.take()
-                {
-                    let _ = tx.send(addr);
-                }
-                eprintln!("[serve] {line}");
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(120))
-            .expect("faultline serve announces its address");
-        Serve { child, addr }
-    }
-
-    fn get(&self, path: &str) -> (u16, Value) {
-        self.request("GET", path, b"")
-    }
-
-    fn request(&self, method: &str, path: &str, body: &[u8]) -> (u16, Value) {
-        let mut s = TcpStream::connect(self.addr).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.addr,
-            body.len()
-        )
-        .expect("send");
-        // The server may answer (413) before it reads all of a body it refuses.
-        let _ = s.write_all(body);
-        let mut resp = String::new();
-        s.read_to_string(&mut resp).expect("read");
-        let (head, body) = resp.split_once("\r\n\r\n").expect("http response");
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .expect("status");
-        (status, serde_json::from_str(body).unwrap_or(Value::Null))
-    }
-
-    fn ledger(&self, job: &JobId) -> Value {
-        let (status, v) = self.get(&format!("/api/v1/jobs/{}/ledger", job.as_str()));
-        assert_eq!(status, 200, "{v}");
-        v
-    }
-
-    /// Polls the API until `pred` holds for the job's ledger.
-    fn wait_ledger(&self, job: &JobId, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let (status, v) = self.get(&format!("/api/v1/jobs/{}/ledger", job.as_str()));
-            if status == 200 && pred(&v) {
-                return v;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}: {v:#}"
-            );
-            std::thread::sleep(Duration::from_millis(500));
-        }
-    }
-
-    fn stop(mut self) -> std::process::ExitStatus {
-        // SAFETY: signalling our own child process.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "faultline serve did not stop on SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// The incident a failure of `blame` opened, if any.
 fn failure_incident<'a>(ledger: &'a Value, blame: &str) -> Option<&'a Value> {
@@ -177,6 +52,17 @@ fn flink_startup(cluster: &FlinkCluster, job: &JobId) -> f64 {
     (running - start) as f64 / 1000.0
 }
 
+/// The chain to watch, and a second cluster that is never there: it must not disturb
+/// the first.
+fn serve_args(chain: &Path) -> Vec<&OsStr> {
+    vec![
+        OsStr::new("--chain"),
+        chain.as_os_str(),
+        OsStr::new("--flink"),
+        OsStr::new("gone=http://127.0.0.1:1"),
+    ]
+}
+
 /// The built-in chain exported to a directory, plus two candidate filters: `always-system`
 /// in shadow (it disagrees with every non-system verdict) and `tagger`, a 50 % canary
 /// that adds `rollout=canary`.
@@ -206,6 +92,15 @@ fn candidates(shadow_blame: &str) -> String {
     )
 }
 
+/// The entry of a list of filters with this name.
+fn named(filters: &Value, name: &str) -> Option<Value> {
+    filters
+        .as_array()?
+        .iter()
+        .find(|f| f["name"] == name)
+        .cloned()
+}
+
 /// The position of the canary, the chain's last filter.
 fn tagger_index(status: &Value) -> usize {
     status["filters"]
@@ -227,7 +122,7 @@ fn serve_accounts_a_real_clusters_jobs_and_blames_each_fault() {
     let chain_dir = tempfile::tempdir().expect("chain dir");
     let chain = chain_dir.path().join("chain");
     candidate_chain(&chain);
-    let serve = Serve::start(cluster.rest_url(), data.path(), &chain);
+    let serve = Serve::start(cluster.rest_url(), data.path(), &serve_args(&chain));
     let wait = Duration::from_secs(120);
 
     let steady = cluster.run_job("Steady", &[], Some(1)).expect("steady");
@@ -325,13 +220,7 @@ fn serve_accounts_a_real_clusters_jobs_and_blames_each_fault() {
     // exactly the jobs its hash picks, the same way on every failure of a job.
     let (_, status) = serve.get("/api/v1/chain");
     let version = status["version"].as_str().expect("version").to_owned();
-    let tagger = status["filters"]
-        .as_array()
-        .expect("filters")
-        .iter()
-        .find(|f| f["name"] == "tagger")
-        .cloned()
-        .expect("tagger");
+    let tagger = named(&status["filters"], "tagger").expect("tagger");
     assert_eq!(tagger["mode"], "canary", "{status:#}");
     assert_eq!(tagger["canary_percent"], 50.0, "{status:#}");
     let mut jobs: Vec<&JobId> = failing.iter().map(|(_, _, j)| j).collect();
@@ -348,21 +237,9 @@ fn serve_accounts_a_real_clusters_jobs_and_blames_each_fault() {
             assert_eq!(incident["chain_version"], version.as_str(), "{incident:#}");
             let tagged = incident["labels"]["rollout"] == "canary";
             assert_eq!(tagged, expected, "job {}: {incident:#}", job.as_str());
-            let report = incident["filters"]
-                .as_array()
-                .expect("filters")
-                .iter()
-                .find(|f| f["name"] == "tagger")
-                .cloned()
-                .expect("tagger report");
+            let report = named(&incident["filters"], "tagger").expect("tagger report");
             assert_eq!(report["canary"], expected, "{report:#}");
-            let shadow = incident["filters"]
-                .as_array()
-                .expect("filters")
-                .iter()
-                .find(|f| f["name"] == "always-system")
-                .cloned()
-                .expect("shadow report");
+            let shadow = named(&incident["filters"], "always-system").expect("shadow report");
             assert_eq!(shadow["labels"]["blame"], "system", "{shadow:#}");
             assert_ne!(incident["labels"]["category"], "candidate", "{incident:#}");
         }
@@ -372,13 +249,8 @@ fn serve_accounts_a_real_clusters_jobs_and_blames_each_fault() {
         jobs.len()
     );
     let (_, rollout) = serve.get("/api/v1/rollout?window=1d");
-    let shadow = rollout["filters"]
-        .as_array()
-        .expect("filters")
-        .iter()
-        .find(|f| f["name"] == "always-system")
-        .cloned()
-        .unwrap_or_else(|| panic!("{rollout:#}"));
+    let shadow =
+        named(&rollout["filters"], "always-system").unwrap_or_else(|| panic!("{rollout:#}"));
     assert_eq!(shadow["mode"], "shadow");
     assert!(shadow["answered"].as_u64() >= Some(5), "{shadow:#}");
     // It agrees only with the system verdict (TooManySlots); the user, resource and
@@ -400,13 +272,7 @@ fn serve_accounts_a_real_clusters_jobs_and_blames_each_fault() {
             .is_some_and(|e| e.starts_with("dependency/"))),
         "{shadow:#}"
     );
-    let canary = rollout["filters"]
-        .as_array()
-        .expect("filters")
-        .iter()
-        .find(|f| f["name"] == "tagger")
-        .cloned()
-        .expect("canary in the report");
+    let canary = named(&rollout["filters"], "tagger").expect("canary in the report");
     assert_eq!(canary["mode"], "canary");
     assert_eq!(
         canary["applied"].as_u64() > Some(0),
@@ -426,13 +292,8 @@ fn serve_accounts_a_real_clusters_jobs_and_blames_each_fault() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stored: Value = serde_json::from_slice(&out.stdout).expect("json");
-    let stored_shadow = stored["filters"]
-        .as_array()
-        .expect("filters")
-        .iter()
-        .find(|f| f["name"] == "always-system")
-        .cloned()
-        .expect("shadow in the stored report");
+    let stored_shadow =
+        named(&stored["filters"], "always-system").expect("shadow in the stored report");
     assert_eq!(stored_shadow["answered"], shadow["answered"], "{stored:#}");
 
     // POST /api/v1/classify: a trace in, the verdict with the chain version out; a body
@@ -496,7 +357,7 @@ fn serve_accounts_a_real_clusters_jobs_and_blames_each_fault() {
     let status = serve.stop();
     assert!(status.success(), "{status:?}");
     std::thread::sleep(Duration::from_secs(3));
-    let serve = Serve::start(cluster.rest_url(), data.path(), &chain);
+    let serve = Serve::start(cluster.rest_url(), data.path(), &serve_args(&chain));
     let ledger = serve.wait_ledger(&steady, "steady seen again after the restart", |l| {
         l["stage"] == "RUNNING" && secs(&l["stages"]["UNKNOWN"]) >= 2.0
     });
