@@ -26,6 +26,10 @@ pub struct Args {
     /// The failure's job as `CLUSTER/JOB-ID`: picks its canary treatment.
     #[arg(long, value_name = "CLUSTER/JOB")]
     job: Option<String>,
+    /// The input is a thread dump of a stuck task (jstack text, Flink's
+    /// thread-dump JSON or a stuck sample), classified by `classify-stuck`.
+    #[arg(long)]
+    stuck: bool,
     /// The input file, or - for standard input.
     #[arg(value_name = "FILE|-")]
     input: PathBuf,
@@ -44,6 +48,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         rules.add_user_jar(jar).context("bad --user-jar")?;
     }
     let chain = args.chain.load()?;
+    if args.stuck {
+        let mut sample = faultline_stacktrace::parse_thread_dump(&bytes, &rules)
+            .with_context(|| format!("cannot read a thread dump from {}", args.input.display()))?;
+        if let Some(job) = args.job.as_deref() {
+            // As for failures: `CLUSTER/JOB-ID` picks the job's canary treatment.
+            let (cluster, id) = job.split_once('/').unwrap_or(("", job));
+            sample.context.cluster = Some(cluster.to_owned());
+            sample.context.job_id = Some(id.to_owned());
+        }
+        let result = chain.classify_stuck(&sample);
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&result)?);
+        } else {
+            print!("{}", render(&result));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let classifier = faultline_collector::Classifier::new(chain, rules);
     let result = classifier
         .classify_input(&bytes, args.job.as_deref())

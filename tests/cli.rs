@@ -73,7 +73,8 @@ fn classify_with_the_built_in_chain_prints_labels_and_filters() {
             "dependency",
             "state-checkpoint",
             "origin",
-            "fallback"
+            "fallback",
+            "stuck"
         ]
     );
     assert!(filters.iter().all(|f| f["outcome"] == "ok"), "{v}");
@@ -445,4 +446,51 @@ fn prose_and_long_python_tracebacks_are_classified() {
     assert_eq!(v["labels"]["blame"], "user", "{v}");
     assert_eq!(v["labels"]["category"], "user-code", "{v}");
     assert_eq!(v["labels"]["origin.frame"], "udfs.py:12 eval", "{v}");
+}
+
+#[test]
+fn classify_stuck_blames_real_thread_dumps() {
+    let dump = |name: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("crates/stacktrace/tests/data/threads")
+            .join(name)
+            .display()
+            .to_string()
+    };
+    for (name, blame, category) in [
+        ("jstack_deadlock.txt", "user", "deadlock"),
+        ("rest_deadlock.json", "user", "deadlock"),
+        ("jstack_sleep.txt", "user", "user-blocked"),
+        ("jstack_future.txt", "user", "user-blocked"),
+        ("jstack_spin.txt", "user", "user-spin"),
+        ("jstack_socket.txt", "dependency", "dependency-blocked"),
+        ("rest_socket.json", "dependency", "dependency-blocked"),
+    ] {
+        let v = json(&faultline(
+            &["classify", "--stuck", "--json", &dump(name)],
+            None,
+        ));
+        assert_eq!(v["labels"]["blame"], blame, "{name}: {v}");
+        assert_eq!(v["labels"]["category"], category, "{name}: {v}");
+        assert_eq!(v["provenance"]["blame"], "stuck", "{name}: {v}");
+    }
+    // Standard input and the table, with the deadlock's threads named.
+    let text = std::fs::read(dump("jstack_deadlock.txt")).unwrap();
+    let out = faultline(&["classify", "--stuck", "-"], Some(&text));
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("deadlock  (by stuck)") && table.contains("'inventory-refresher'"),
+        "{table}"
+    );
+    // A stack trace is not a thread dump: one line, exit 1.
+    let out = faultline(&["classify", "--stuck", &jvm_trace("simple.txt")], None);
+    assert_eq!(out.status.code(), Some(1));
+    one_line_error(&out, "no thread found");
+    // The built-in chain's answer to failures is unchanged by the stuck filter.
+    let v = json(&faultline(
+        &["classify", "--json", &jvm_trace("simple.txt")],
+        None,
+    ));
+    assert_eq!(v["provenance"]["blame"], "origin", "{v}");
 }

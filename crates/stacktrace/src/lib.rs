@@ -16,10 +16,14 @@
 mod json;
 mod origin;
 mod text;
+mod threads;
 
 use faultline_model::{FailureRecord, RecordError, RecordLimits};
 
 pub use origin::{JarError, OriginRules};
+pub use threads::{
+    DumpLimits, ThreadDumpError, is_task_thread_name, parse_thread_dump, parse_thread_dump_with,
+};
 
 /// Why an input could not be turned into a failure record.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
