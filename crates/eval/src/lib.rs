@@ -1,5 +1,9 @@
 //! Accuracy of a chain on a labeled corpus: JSON lines with at least
 //! `stacktrace` and `blame` (optionally `category`, `source`, `split`).
+//!
+//! Items can be divided two ways ([`SplitBy`]): by their own `split` field
+//! (fixed per item id, so both sides share sources), or by [`source_group`]
+//! (every item of one source on the same side; see docs/accuracy.md).
 
 use std::collections::BTreeMap;
 
@@ -7,6 +11,7 @@ use faultline_engine::Chain;
 use faultline_model::Blame;
 use faultline_stacktrace::OriginRules;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 /// One labeled failure of a corpus.
 #[derive(Debug, Clone, Deserialize)]
@@ -20,6 +25,85 @@ pub struct Item {
     /// The part of the corpus the item belongs to (`tune`, `holdout`).
     #[serde(default)]
     pub split: Option<String>,
+}
+
+/// How items are assigned to a split.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SplitBy {
+    /// The item's own `split` field (in `tests/corpus/`: a hash of its id,
+    /// so the same source can sit on both sides).
+    #[default]
+    Field,
+    /// [`source_split`] of the item's [`source_group`]: no source group on
+    /// both sides. Items without a `source` belong to no split.
+    Source,
+}
+
+/// The origin group of a corpus item's `source`: items of one group share a
+/// reporter, project or capture family and are kept on one side of a
+/// source-disjoint split.
+///
+/// - a capture (`tests/flink/SCRIPT CASE ...`): `SCRIPT:FAMILY`, the family
+///   being the case name up to its first `-` (`capture.sh:jdbc` for every
+///   PostgreSQL case, `capture.sh:tm` for `tm-killed` and `tm-frozen`);
+/// - a GitHub URL: the repository, `github.com/owner/name` lower-cased (its
+///   issues, pull requests and files, such as a blog kept in a repository);
+/// - a Stack Overflow URL: the question, `stackoverflow.com/questions/N`;
+/// - any other URL: its host without `www.` (one blog or forum site);
+/// - anything else: the text itself, trimmed.
+pub fn source_group(source: &str) -> String {
+    let source = source.trim();
+    if let Some(rest) = source.strip_prefix("tests/flink/") {
+        let mut words = rest.split_whitespace();
+        let script = words.next().unwrap_or_default();
+        let family = words
+            .next()
+            .and_then(|case| case.split('-').next())
+            .unwrap_or_default()
+            .trim_end_matches(',');
+        return format!("{script}:{family}");
+    }
+    let Some((_, rest)) = source.split_once("://") else {
+        return source.to_owned();
+    };
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let mut parts = rest.split('/').filter(|p| !p.is_empty());
+    let host = parts.next().unwrap_or_default().to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host).to_owned();
+    let path: Vec<&str> = parts.collect();
+    match host.as_str() {
+        "github.com" if path.len() >= 2 => {
+            format!("{host}/{}/{}", path[0], path[1]).to_ascii_lowercase()
+        }
+        "stackoverflow.com" if path.len() >= 2 && path[0] == "questions" => {
+            format!("{host}/questions/{}", path[1])
+        }
+        _ => host,
+    }
+}
+
+/// The side of a source-disjoint split a source group falls on: `holdout`
+/// when the first hex digit of SHA-256 of `group` is 0–5 (the corpus's
+/// per-item rule, applied to the group), else `tune`.
+pub fn source_split(group: &str) -> &'static str {
+    if Sha256::digest(group.as_bytes())[0] >> 4 <= 5 {
+        "holdout"
+    } else {
+        "tune"
+    }
+}
+
+impl Item {
+    /// The split this item belongs to under `by`, if any.
+    pub fn split_by(&self, by: SplitBy) -> Option<&str> {
+        match by {
+            SplitBy::Field => self.split.as_deref(),
+            SplitBy::Source => self
+                .source
+                .as_deref()
+                .map(|s| source_split(&source_group(s))),
+        }
+    }
 }
 
 /// Accuracy of one expected blame.
@@ -84,6 +168,19 @@ pub fn evaluate_split(
     rules: &OriginRules,
     split: Option<&str>,
 ) -> Report {
+    evaluate_split_by(chain, corpus, rules, split, SplitBy::Field)
+}
+
+/// As [`evaluate_split`], with items assigned to splits by `by`: with
+/// [`SplitBy::Source`], `split` (`tune` or `holdout`) selects the items whose
+/// [`source_group`] falls on that side.
+pub fn evaluate_split_by(
+    chain: &Chain,
+    corpus: &str,
+    rules: &OriginRules,
+    split: Option<&str>,
+    by: SplitBy,
+) -> Report {
     let mut r = Report::default();
     let (mut correct, mut category_correct) = (0, 0);
     let mut category_misses = Vec::new();
@@ -102,7 +199,7 @@ pub fn evaluate_split(
                 continue;
             }
         };
-        if split.is_some_and(|s| item.split.as_deref() != Some(s)) {
+        if split.is_some_and(|s| item.split_by(by) != Some(s)) {
             continue;
         }
         let record = match faultline_stacktrace::parse_or_message(&item.stacktrace, rules) {
@@ -259,5 +356,97 @@ mod tests {
         assert_eq!(evaluate_split(&chain, &corpus, &rules, Some("other")).n, 0);
         // An unreadable line is still reported: it might belong to the split.
         assert_eq!(holdout.skipped.len(), 1);
+    }
+
+    #[test]
+    fn source_groups_follow_capture_families_repositories_questions_and_sites() {
+        let cases = [
+            (
+                "tests/flink/capture.sh jdbc-refused (Flink 2.3.0)",
+                "capture.sh:jdbc",
+            ),
+            (
+                "tests/flink/capture.sh jdbc-deadlock (Flink 2.3.0)",
+                "capture.sh:jdbc",
+            ),
+            (
+                "tests/flink/capture.sh tm-frozen, ResourceManager variant (Flink 2.3.0)",
+                "capture.sh:tm",
+            ),
+            (
+                "tests/flink/capture-python.sh udf-memory-error (PyFlink 2.3.0)",
+                "capture-python.sh:udf",
+            ),
+            (
+                "https://github.com/apache/flink-cdc/issues/1085",
+                "github.com/apache/flink-cdc",
+            ),
+            (
+                "https://github.com/Apache/Flink-CDC/pull/7#issuecomment-1",
+                "github.com/apache/flink-cdc",
+            ),
+            (
+                "https://github.com/DataLinkDC/dinky/blob/55a9e2c/docs/docs/faq.md",
+                "github.com/datalinkdc/dinky",
+            ),
+            (
+                "https://stackoverflow.com/questions/79818098/flink-job-manager?r=1",
+                "stackoverflow.com/questions/79818098",
+            ),
+            (
+                "https://www.ververica.com/knowledge-base/some-page",
+                "ververica.com",
+            ),
+            ("http://583.cn/article/328.html", "583.cn"),
+            ("  a mailing list post ", "a mailing list post"),
+        ];
+        for (source, group) in cases {
+            assert_eq!(source_group(source), group, "{source}");
+        }
+    }
+
+    #[test]
+    fn source_split_is_the_sha256_rule_on_the_group() {
+        // sha256("capture.sh:jdbc") starts with a digit above 5,
+        // sha256("github.com/apache/flink-cdc") with one of 0-5 (checked with
+        // Python's hashlib): the split must not change between versions.
+        assert_eq!(source_split("capture.sh:jdbc"), "tune");
+        assert_eq!(source_split("github.com/apache/flink-cdc"), "holdout");
+    }
+
+    #[test]
+    fn split_by_source_keeps_every_source_on_one_side() {
+        let item = |source: &str, split: &str| {
+            serde_json::json!({
+                "stacktrace": TRACE, "blame": "user", "category": "user-code",
+                "source": source, "split": split,
+            })
+            .to_string()
+        };
+        // Three threads of one repository, with per-item splits on both sides.
+        let corpus = [
+            item("https://github.com/apache/flink-cdc/issues/1", "tune"),
+            item("https://github.com/apache/flink-cdc/issues/2", "holdout"),
+            item("https://github.com/apache/flink-cdc/pull/3", "tune"),
+            item(
+                "tests/flink/capture.sh jdbc-refused (Flink 2.3.0)",
+                "holdout",
+            ),
+            // No source: in no split by source.
+            line(Some("holdout")),
+        ]
+        .join("\n");
+        let chain = chain();
+        let rules = OriginRules::default();
+        let by = |split| evaluate_split_by(&chain, &corpus, &rules, Some(split), SplitBy::Source);
+        // flink-cdc falls on holdout, capture.sh:jdbc on tune (see above).
+        assert_eq!((by("holdout").n, by("tune").n), (3, 1));
+        // By the field, the same repository is split 2 / 1.
+        let field = |split| evaluate_split(&chain, &corpus, &rules, Some(split));
+        assert_eq!((field("holdout").n, field("tune").n), (3, 2));
+        assert_eq!(
+            evaluate_split_by(&chain, &corpus, &rules, None, SplitBy::Source).n,
+            5
+        );
     }
 }
